@@ -1,0 +1,94 @@
+"""Injected failures: an operation (or ``*``) fails with a given error at a given rate."""
+
+import random
+import threading
+
+# HTTP status AWS uses for the errors tests inject; anything else is a client error.
+SERVER_ERRORS = {
+    "InternalError": 500,
+    "InternalFailure": 500,
+    "InternalServerError": 500,
+    "InternalServerException": 500,
+    "InternalServiceErrorException": 500,
+    "ServiceUnavailable": 503,
+    "ServiceUnavailableException": 503,
+    "Unavailable": 503,
+    "SlowDown": 503,
+}
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+class Fault:
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise FaultSpecError("a fault is a JSON object")
+        unknown = set(spec) - {"operation", "error", "rate", "seed", "status", "message", "account", "service"}
+        if unknown:
+            raise FaultSpecError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        for name in ("operation", "error"):
+            if not isinstance(spec.get(name), str) or not spec[name]:
+                raise FaultSpecError(f"fault field '{name}' is required and must be a non-empty string")
+        rate = spec.get("rate", 1.0)
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1:
+            raise FaultSpecError("fault field 'rate' must be a number in (0, 1]")
+        self.operation = spec["operation"]
+        self.error = spec["error"]
+        self.rate = float(rate)
+        self.account = spec.get("account")
+        self.service = spec.get("service")
+        self.status = int(spec.get("status") or SERVER_ERRORS.get(self.error, 400))
+        self.message = spec.get("message") or f"Injected fault: {self.error}"
+        self.seed = spec.get("seed")
+        self._random = random.Random(self.seed)
+
+    def applies_to(self, service, operation, account):
+        return (
+            self.operation in ("*", operation)
+            and self.account in (None, account)
+            and self.service in (None, service)
+        )
+
+    def fires(self):
+        return self.rate >= 1.0 or self._random.random() < self.rate
+
+    def describe(self):
+        return {
+            "operation": self.operation,
+            "error": self.error,
+            "rate": self.rate,
+            "seed": self.seed,
+            "status": self.status,
+            "account": self.account,
+            "service": self.service,
+        }
+
+
+class FaultInjector:
+    def __init__(self):
+        self._faults = []
+        self._lock = threading.Lock()
+
+    def add(self, spec):
+        fault = Fault(spec)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self):
+        with self._lock:
+            self._faults.clear()
+
+    def describe(self):
+        with self._lock:
+            return [f.describe() for f in self._faults]
+
+    def pick(self, service, operation, account):
+        """The first matching fault that fires for this call, or None."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.applies_to(service, operation, account) and fault.fires():
+                    return fault
+        return None

@@ -1,0 +1,101 @@
+"""The emulator's control endpoints: call log and fault injection."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def test_call_log_names_service_operation_account_region_status_and_resource(emulator, aws, account_id):
+    ec2 = aws("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    emulator.reset_calls()
+    ec2.describe_vpcs(VpcIds=[vpc_id])
+    aws("s3").list_buckets()
+    calls = [c for c in emulator.calls() if c["account"] == account_id]
+    assert [(c["service"], c["operation"], c["region"], c["status"]) for c in calls] == [
+        ("ec2", "DescribeVpcs", "eu-west-1", 200),
+        ("s3", "ListBuckets", "eu-west-1", 200),
+    ]
+    assert calls[0]["resource"] == vpc_id
+
+
+def test_call_log_records_error_status_and_is_reset(emulator, aws, account_id):
+    with pytest.raises(ClientError):
+        aws("ec2").describe_vpcs(VpcIds=["vpc-0000000000000000f"])
+    failed = [c for c in emulator.calls() if c["account"] == account_id and c["operation"] == "DescribeVpcs"]
+    assert failed and failed[-1]["status"] == 400
+    emulator.reset_calls()
+    assert [c for c in emulator.calls() if c["account"] == account_id] == []
+
+
+def test_fault_at_rate_one_always_fails_with_the_given_error(emulator, aws, account_id):
+    emulator.add_fault(operation="DescribeVpcs", error="RequestLimitExceeded", rate=1.0, account=account_id)
+    try:
+        for _ in range(3):
+            with pytest.raises(ClientError) as raised:
+                aws("ec2").describe_vpcs()
+            assert raised.value.response["Error"]["Code"] == "RequestLimitExceeded"
+        aws("ec2").describe_subnets()  # other operations are untouched
+    finally:
+        emulator.clear_faults()
+    aws("ec2").describe_vpcs()
+
+
+def _failures(emulator, aws, account_id, seed):
+    emulator.add_fault(operation="*", error="ThrottlingException", rate=0.3, seed=seed, account=account_id)
+    outcome = []
+    try:
+        sts = aws("sts")
+        for _ in range(40):
+            try:
+                sts.get_caller_identity()
+                outcome.append(True)
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "ThrottlingException"
+                outcome.append(False)
+    finally:
+        emulator.clear_faults()
+    return outcome
+
+
+def test_seeded_fault_sequence_repeats_and_matches_the_rate(emulator, aws, account_id):
+    first = _failures(emulator, aws, account_id, seed=7)
+    second = _failures(emulator, aws, account_id, seed=7)
+    assert first == second
+    assert 4 <= first.count(False) <= 20
+
+
+def test_server_error_fault_is_a_5xx_that_botocore_retries(emulator, aws, account_id):
+    emulator.add_fault(operation="GetCallerIdentity", error="InternalFailure", rate=1.0, account=account_id)
+    emulator.reset_calls()
+    try:
+        with pytest.raises(ClientError) as raised:
+            aws("sts", retries=2).get_caller_identity()
+    finally:
+        emulator.clear_faults()
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    attempts = [c for c in emulator.calls() if c["account"] == account_id and c["operation"] == "GetCallerIdentity"]
+    assert [c["status"] for c in attempts] == [500, 500, 500]
+
+
+def test_bad_fault_spec_is_refused_with_the_field_named(emulator):
+    request = urllib.request.Request(
+        f"{emulator.url}/_emulator/faults", data=json.dumps({"operation": "X", "error": "Y", "rate": 2}).encode(),
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request)
+    assert raised.value.code == 400
+    assert "rate" in json.load(raised.value)["error"]
+
+
+def test_each_account_has_its_own_state(emulator, aws, account_id):
+    aws("ec2").create_vpc(CidrBlock="10.9.0.0/16")
+    other = "210987654321"
+    mine = {v["CidrBlock"] for v in aws("ec2").describe_vpcs()["Vpcs"]}
+    theirs = {v["CidrBlock"] for v in aws("ec2", account=other).describe_vpcs()["Vpcs"]}
+    assert "10.9.0.0/16" in mine and "10.9.0.0/16" not in theirs
+    assert aws("sts").get_caller_identity()["Account"] == account_id

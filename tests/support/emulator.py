@@ -1,0 +1,112 @@
+"""Start, reach and drive the local AWS emulator from tests."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+REPO = Path(__file__).resolve().parents[2]
+EMULATOR_PATH = REPO / "tests" / "emulator"
+BOOTSTRAP_KEY = "mlperimeter-bootstrap"
+DEPLOY_ROLE = "mlperimeter-deploy"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
+class EmulatorProcess:
+    """An emulator of the tests' own on a free port, stopped when they end."""
+
+    def __init__(self, log_path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, PYTHONPATH=str(EMULATOR_PATH))
+        self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mlperimeter_emulator", "--port", str(self.port)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        wait_until_up(self.url)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+class Emulator:
+    """A running emulator: clients in any account, the call log and fault injection."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self._credentials = {}
+
+    def _control(self, method, route, payload=None):
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(f"{self.url}/_emulator/{route}", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)
+
+    def calls(self):
+        return self._control("GET", "calls")["calls"]
+
+    def reset_calls(self):
+        self._control("DELETE", "calls")
+
+    def add_fault(self, **spec):
+        return self._control("POST", "faults", spec)
+
+    def clear_faults(self):
+        self._control("DELETE", "faults")
+
+    def credentials(self, account_id):
+        """Credentials of the deploy role in an account, assumed as an operator would."""
+        if account_id not in self._credentials:
+            sts = boto3.client(
+                "sts", endpoint_url=self.url, region_name="us-east-1",
+                aws_access_key_id=BOOTSTRAP_KEY, aws_secret_access_key=BOOTSTRAP_KEY,
+            )
+            answer = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account_id}:role/{DEPLOY_ROLE}", RoleSessionName="mlperimeter-tests"
+            )["Credentials"]
+            self._credentials[account_id] = answer
+        return self._credentials[account_id]
+
+    def client(self, service, account_id, region="eu-west-1", retries=0):
+        creds = self.credentials(account_id)
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            config=Config(retries={"total_max_attempts": retries + 1, "mode": "standard"}),
+        )
