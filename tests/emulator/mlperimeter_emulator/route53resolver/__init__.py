@@ -1,0 +1,1 @@
+"""Route 53 Resolver: moto's service plus DNS Firewall."""
