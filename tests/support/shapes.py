@@ -74,9 +74,8 @@ def _check(shape, value, path, errors, top=False):
     elif kind == "timestamp":
         if not isinstance(value, datetime.datetime):
             errors.append(f"{path}: expected a timestamp, got {value!r}")
-    elif kind == "blob":
-        if not isinstance(value, (bytes, bytearray)) and not hasattr(value, "read"):
-            errors.append(f"{path}: expected bytes, got {type(value).__name__}")
+    elif kind == "blob" and not isinstance(value, (bytes, bytearray)) and not hasattr(value, "read"):
+        errors.append(f"{path}: expected bytes, got {type(value).__name__}")
 
 
 def _check_length(shape, length, path, errors):

@@ -7,10 +7,11 @@ the HTTP method and URI template from botocore's model for REST services) and
 the parameters, from which the resource the request names is taken.
 """
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from urllib.parse import parse_qs, unquote
 
 import botocore.session
@@ -45,7 +46,7 @@ class AwsRequest:
         return resource_of(self.service, self.operation, self.params)
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_model(service):
     try:
         return _session.get_service_model(service)
@@ -53,7 +54,7 @@ def service_model(service):
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rest_routes(service):
     """(method, compiled path regex, operation name) for every operation of a REST service."""
     model = service_model(service)
@@ -132,10 +133,8 @@ def parse(environ, body):
                     request.params = dict(match.groupdict())
                     break
             if body and "json" in content_type:
-                try:
+                with contextlib.suppress(ValueError):
                     request.params.update(json.loads(body))
-                except ValueError:
-                    pass
     return request
 
 
@@ -150,7 +149,8 @@ def _s3_operation(method, path, query, environ):
     else:
         key = parts[1] if len(parts) > 1 and parts[1] else None
     params = {"Bucket": bucket, "Key": key} if key else {"Bucket": bucket}
-    sub = next((q for q in ("policy", "tagging", "versioning", "publicAccessBlock", "acl", "encryption") if q in query), None)
+    subresources = ("policy", "tagging", "versioning", "publicAccessBlock", "acl", "encryption")
+    sub = next((q for q in subresources if q in query), None)
     verbs = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head", "POST": "Post"}
     verb = verbs.get(method, method.title())
     if bucket is None:
