@@ -1,4 +1,4 @@
-"""Fixes to moto's EC2 VPC endpoints, applied once at start-up.
+"""Fixes to moto's EC2 VPC endpoints, route-table filters and flow logs, applied once at start-up.
 
 moto 5.2.5 gets these wrong against AWS (see the project's perimeter notes, §1):
 
@@ -17,6 +17,8 @@ moto 5.2.5 gets these wrong against AWS (see the project's perimeter notes, §1)
   uses the VPC's default security group;
 * ``DescribeVpcEndpointServices`` lacks ``console-static``, ``signin-v2`` and ``q``.
 
+Route-table filters and S3 flow-log destinations are fixed at the end of the module.
+
 The backend methods are replaced on moto's ``VPCBackend`` mixin and the request
 parsing on the ``VPCs`` response mixin, which ``EC2Backend``/``EC2Response`` inherit.
 """
@@ -26,6 +28,7 @@ import json
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import (
     EC2ClientError,
+    FlowLogAlreadyExists,
     InvalidParameter,
     InvalidParameterCombination,
     InvalidParameterValue,
@@ -33,7 +36,7 @@ from moto.ec2.exceptions import (
     InvalidSecurityGroupNotFoundError,
     InvalidServiceName,
 )
-from moto.ec2.models import vpcs
+from moto.ec2.models import flow_logs, route_tables, vpcs
 from moto.ec2.responses.vpcs import VPCs
 from moto.ec2.utils import add_tag_specification, random_private_ip
 
@@ -280,3 +283,56 @@ def response_modify_vpc_endpoint(self):
 
 VPCs.create_vpc_endpoint = response_create_vpc_endpoint
 VPCs.modify_vpc_endpoint = response_modify_vpc_endpoint
+
+
+# DescribeRouteTables: moto answers the route filters for internet, NAT, peering and transit gateways
+# only, and its route.gateway-id misses the "local" and gateway-endpoint targets that GatewayId shows.
+ROUTE_FILTER_ATTRIBUTES = {
+    "route.gateway-id": "gateway_id",
+    "route.egress-only-internet-gateway-id": "egress_only_internet_gateway_id",
+    "route.destination-ipv6-cidr-block": "destination_ipv6_cidr_block",
+    "route.destination-prefix-list-id": "destination_prefix_list_id",
+    "route.instance-id": "instance_id",
+    "route.origin": "origin",
+    "route.state": "state",
+}
+_moto_route_table_filter = route_tables.RouteTable.get_filter_value
+
+
+def route_table_filter_value(self, filter_name, method_name=None):
+    attribute = ROUTE_FILTER_ATTRIBUTES.get(filter_name)
+    if attribute is None:
+        return _moto_route_table_filter(self, filter_name, method_name)
+    values = (getattr(route, attribute) for route in self._routes.values())
+    return [value for value in values if value is not None]
+
+
+route_tables.RouteTable.get_filter_value = route_table_filter_value
+
+
+# CreateFlowLogs: moto looks up the whole S3 ARN path as the bucket, so a destination with a
+# folder (arn:aws:s3:::bucket/prefix/), which AWS accepts, is reported as a missing bucket.
+_moto_create_flow_logs = flow_logs.FlowLogsBackend.create_flow_logs
+
+
+def create_flow_logs(self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn,
+                     log_destination_type, log_destination, log_group_name, log_format, max_aggregation_interval):
+    if log_destination_type != "s3" or not log_destination or "/" not in log_destination:
+        return _moto_create_flow_logs(
+            self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn, log_destination_type,
+            log_destination, log_group_name, log_format, max_aggregation_interval,
+        )
+    for resource_id in resource_ids:
+        if any((f.resource_id, f.log_destination) == (resource_id, log_destination) for f in self.flow_logs.values()):
+            raise FlowLogAlreadyExists()
+    bucket_arn = log_destination.split("/", 1)[0]
+    created, unsuccessful = _moto_create_flow_logs(
+        self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn, log_destination_type,
+        bucket_arn, log_group_name, log_format, max_aggregation_interval,
+    )
+    for flow_log in created:
+        flow_log.log_destination = log_destination
+    return created, unsuccessful
+
+
+flow_logs.FlowLogsBackend.create_flow_logs = create_flow_logs
