@@ -20,8 +20,12 @@ from .registry import BACKEND_OVERRIDES, PATCH_MODULES
 _original_get_backend = moto_backends.get_backend
 
 
+_OVERRIDES_BY_SAFE_NAME = {name.replace("-", ""): target for name, target in BACKEND_OVERRIDES.items()}
+
+
 def _get_backend(name):
-    override = BACKEND_OVERRIDES.get(name)
+    # moto names some services both ways ("workspaces-web" and "workspacesweb").
+    override = _OVERRIDES_BY_SAFE_NAME.get(name.replace("-", ""))
     if override is None:
         return _original_get_backend(name)
     module, attribute = override
