@@ -548,7 +548,10 @@ class Route53ResolverBackend(MotoRoute53ResolverBackend):
         if bucket is None:
             return None, f"The S3 bucket '{bucket_name}' does not exist or is not in this account."
         if bucket.region_name != self.region_name:
-            return None, f"The S3 bucket '{bucket_name}' is not in {self.region_name}, the Region of the domain list."
+            return None, (
+                f"The S3 bucket '{bucket_name}' is in {bucket.region_name}; "
+                f"it must be in {self.region_name}, the Region of the domain list."
+            )
         key = bucket.keys.get(key_name)
         if key is None:
             return None, f"The S3 object '{key_name}' does not exist in bucket '{bucket_name}'."
