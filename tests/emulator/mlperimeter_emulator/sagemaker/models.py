@@ -535,6 +535,8 @@ class SageMakerBackend(SageMakerModelBackend):
                      enable_network_isolation=False):
         model = super().create_model(model_name, execution_role_arn, primary_container, vpc_config, containers, tags)
         model.enable_network_isolation = bool(enable_network_isolation)
+        # moto stores a missing VpcConfig as {}, which DescribeModel cannot carry (its members are required).
+        model.vpc_config = vpc_config or None
         return model
 
     def create_processing_job(self, processing_resources=None, environment=None, **kwargs):
