@@ -15,7 +15,8 @@ moto 5.2.5 gets these wrong against AWS (see the project's perimeter notes, §1)
   interface for an added subnet and no route for an added route table;
 * an interface endpoint created without security groups has none, where AWS
   uses the VPC's default security group;
-* ``DescribeVpcEndpointServices`` lacks ``console-static``, ``signin-v2`` and ``q``.
+* ``DescribeVpcEndpointServices`` lacks ``console-static``, ``signin-v2`` and ``q``, and
+  flags endpoint services of your own as supporting custom policies.
 
 Route-table filters and S3 flow-log destinations are fixed at the end of the module.
 
@@ -36,7 +37,7 @@ from moto.ec2.exceptions import (
     InvalidSecurityGroupNotFoundError,
     InvalidServiceName,
 )
-from moto.ec2.models import flow_logs, route_tables, vpcs
+from moto.ec2.models import flow_logs, route_tables, vpc_service_configuration, vpcs
 from moto.ec2.responses.vpcs import VPCs
 from moto.ec2.utils import add_tag_specification, random_private_ip
 
@@ -54,6 +55,16 @@ ENDPOINT_TYPES = ["Interface", "Gateway", "GatewayLoadBalancer", "Resource", "Se
 MISSING_ENDPOINT_SERVICES = ["console-static", "signin-v2", "q"]
 
 vpcs.AWS_ENDPOINT_SERVICES.extend(s for s in MISSING_ENDPOINT_SERVICES if s not in vpcs.AWS_ENDPOINT_SERVICES)
+
+_moto_service_configuration_to_dict = vpc_service_configuration.VPCServiceConfiguration.to_dict
+
+
+def service_configuration_to_dict(self):
+    """Endpoint services of your own (vpce-svc-…) take the full-access policy only."""
+    return dict(_moto_service_configuration_to_dict(self), VpcEndpointPolicySupported=False)
+
+
+vpc_service_configuration.VPCServiceConfiguration.to_dict = service_configuration_to_dict
 
 
 class InvalidPolicyDocument(EC2ClientError):
