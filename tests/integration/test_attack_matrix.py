@@ -15,6 +15,7 @@ come from the row's own control.
 """
 
 import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -562,3 +563,185 @@ def test_every_row_names_a_control_of_the_design_and_a_unique_id():
     assert {row.control for row in ROWS} == set(LAYERS)
     assert all(row.id.startswith(row.control + "-") for row in ROWS)
     assert all((row.check is None) != (row.probes is None) for row in ROWS)
+
+
+# The matrix's own check: rows pass against a closed perimeter and fail when it opens -----------------
+
+EGRESS_IP = "203.0.113.10"
+TAGS = [{"Key": "mlperimeter:managed", "Value": "true"}]
+
+
+def _tags(control):
+    return [*TAGS, {"Key": TAG_CONTROL, "Value": control}]
+
+
+def _document(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _plant_sagemaker_account(aws, account):
+    """What M1-M3 leave in an ML account, in the shapes of reference §7, written here independently of the
+    collection so that the matrix is shown to pass on a closed perimeter."""
+    ec2, iam, resolver = (aws(service, account) for service in ("ec2", "iam", "route53resolver"))
+    vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": _tags("M1")}])["Vpc"]["VpcId"]
+    ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.1.0/24", AvailabilityZone=f"{REGION}a")
+    table_id = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"][0][
+        "RouteTableId"]
+    listed_bucket = f"mlperimeter-data-{account}"
+    ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway",
+                            RouteTableIds=[table_id], PolicyDocument=_document(
+                                {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                                 "Resource": f"arn:aws:s3:::{listed_bucket}/*",
+                                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}},
+                                {"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:ListBucket"],
+                                 "Resource": "*", "Condition": {"StringEquals": {
+                                     "aws:PrincipalOrgID": ORG_ID, "aws:ResourceOrgID": ORG_ID}}}))
+    role = iam.create_role(RoleName="data-scientist", AssumeRolePolicyDocument=_document(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}),
+        Tags=[{"Key": "mlperimeter:role", "Value": DATA_SCIENTIST}])["Role"]
+    perimeter = {
+        "M1": _document({
+            "Sid": "DenyOutsideExpectedNetworks", "Effect": "Deny", "NotAction": "sts:GetCallerIdentity",
+            "Resource": "*", "Condition": {
+                "NotIpAddressIfExists": {"aws:SourceIp": [f"{EGRESS_IP}/32"]},
+                "StringNotEqualsIfExists": {"aws:SourceVpc": [vpc_id]},
+                "BoolIfExists": {"aws:ViaAWSService": "false"}}}),
+        "M2": _document(
+            {"Sid": "DenyResourcesOutsideTrustedAccounts", "Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": {"StringNotEqualsIfExists": {"aws:ResourceAccount": list(ML_ACCOUNTS) + [account]}}},
+            {"Sid": "DenySharingAndPerimeterTampering", "Effect": "Deny", "Resource": "*", "Action": [
+                "s3:PutBucketPolicy", "kms:PutKeyPolicy", "iam:UpdateAssumeRolePolicy",
+                "ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute", "rds:ModifyDBSnapshotAttribute",
+                "iam:DetachRolePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "ec2:CreateRoute",
+                "ec2:AttachInternetGateway", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint",
+                "route53resolver:DisassociateFirewallRuleGroup", "route53resolver:UpdateFirewallConfig",
+                "route53resolver:UpdateFirewallDomains"]}),
+        "M3": _document(
+            {"Sid": "DenyOutsideVpc", "Effect": "Deny", "Resource": "*", "Action": [
+                "sagemaker:CreateTrainingJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateDomain"],
+             "Condition": {"Null": {"sagemaker:VpcSubnets": "true"}}},
+            {"Sid": "DenyDirectInternet", "Effect": "Deny", "Resource": "*",
+             "Action": "sagemaker:CreateNotebookInstance",
+             "Condition": {"StringEquals": {"sagemaker:DirectInternetAccess": "Enabled"}}},
+            {"Sid": "DenyPublicDomains", "Effect": "Deny", "Resource": "*",
+             "Action": ["sagemaker:CreateDomain", "sagemaker:UpdateDomain"],
+             "Condition": {"StringNotEqualsIfExists": {"sagemaker:AppNetworkAccessType": "VpcOnly"}}}),
+    }
+    for control, document in perimeter.items():
+        arn = iam.create_policy(PolicyName=f"perimeter-{control}", PolicyDocument=document,
+                                Tags=_tags(control))["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+    lists = {}
+    for name, domains in (("approved", ["*.amazonaws.com", "amazonaws.com"]), ("everything", ["*"])):
+        lists[name] = resolver.create_firewall_domain_list(Name=name, Tags=TAGS)["FirewallDomainList"]["Id"]
+        resolver.update_firewall_domains(FirewallDomainListId=lists[name], Operation="ADD", Domains=domains)
+    group_id = resolver.create_firewall_rule_group(Name="egress", Tags=TAGS)["FirewallRuleGroup"]["Id"]
+    resolver.create_firewall_rule(FirewallRuleGroupId=group_id, FirewallDomainListId=lists["approved"],
+                                  Priority=100, Action="ALLOW", Name="approved")
+    resolver.create_firewall_rule(FirewallRuleGroupId=group_id, FirewallDomainListId=lists["everything"],
+                                  Priority=200, Action="BLOCK", BlockResponse="NXDOMAIN", Name="everything")
+    resolver.associate_firewall_rule_group(FirewallRuleGroupId=group_id, VpcId=vpc_id, Priority=9000,
+                                           Name="egress", MutationProtection="ENABLED", Tags=TAGS)
+    resolver.update_firewall_config(ResourceId=vpc_id, FirewallFailOpen="DISABLED")
+    return {"vpc_id": vpc_id, "table_id": table_id, "group_id": group_id, "lists": lists}
+
+
+def _plant_access_account(aws, account):
+    web = aws("workspaces-web", account)
+    portal_arn = web.create_portal(displayName="mlperimeter", tags=TAGS)["portalArn"]
+    user_settings = web.create_user_settings(
+        copyAllowed="Disabled", pasteAllowed="Disabled", downloadAllowed="Disabled", uploadAllowed="Disabled",
+        printAllowed="Disabled")["userSettingsArn"]
+    web.associate_user_settings(portalArn=portal_arn, userSettingsArn=user_settings)
+    browser_settings = web.create_browser_settings(
+        webContentFilteringPolicy={"blockedUrls": ["*"], "allowedUrls": [
+            "aws.amazon.com", f".d-ourstudio0001.studio.{REGION}.sagemaker.aws"]},
+        browserPolicy=json.dumps({"chromePolicies": {"URLBlocklist": {"value": ["*"]}, "URLAllowlist": {
+            "value": ["aws.amazon.com", f".d-ourstudio0001.studio.{REGION}.sagemaker.aws"]}}}),
+    )["browserSettingsArn"]
+    web.associate_browser_settings(portalArn=portal_arn, browserSettingsArn=browser_settings)
+    return {"user_settings": user_settings}
+
+
+REHEARSED_ML_ROWS = [
+    "M1-sagemaker-vpc-internet", "M1-stolen-credentials-internet", "M1-stolen-credentials-foreign-vpc",
+    "M2-dns-attacker-domain", "M2-dns-tunnel-txt", "M2-put-foreign-bucket", "M2-bucket-policy",
+    "M2-share-ebs-snapshot", "M2-detach-perimeter-policy", "M2-add-internet-route", "M2-delete-endpoint",
+    "M2-disassociate-dns-firewall", "M2-edit-dns-domain-list", "M3-put-foreign-bucket-via-endpoint",
+    "M3-put-unlisted-org-bucket-via-endpoint", "M3-training-job-outside-vpc", "M3-notebook-direct-internet",
+    "M3-create-public-domain",
+]
+REHEARSED_ACCESS_ROWS = ["A1-download", "A1-upload", "A1-copy", "A1-paste", "A1-print", "A2-non-aws-site",
+                         "A2-foreign-studio"]
+
+
+def _decide_row(row, state, account):
+    """A row's verdict for one account, as the matrix reaches it."""
+    if row.probes is None:
+        row.check(state, account)
+        return
+    probes = row.probes(state, account)
+    decisions = oracle.decide([probe.request for probe in probes])
+    failures = [f"{p.label}: {m}" for p, d in zip(probes, decisions, strict=True) if (m := p.expect(d))]
+    assert probes and not failures, failures
+
+
+def _rehearse(emulator):
+    """A closed perimeter planted in fresh accounts of the rehearsal's own."""
+    access, ml = (f"{random.randrange(10**10, 10**11)}{digit}" for digit in "58")
+
+    def aws(service, account):
+        return emulator.client(service, account, region=REGION)
+
+    return {"access": access, "ml": ml, "planted": _plant_sagemaker_account(aws, ml),
+            "browser": _plant_access_account(aws, access), "aws": aws,
+            "state": lambda: LiveState(emulator, access_account=access)}
+
+
+@pytest.fixture(scope="module")
+def closed_perimeter(emulator):
+    return _rehearse(emulator)
+
+
+ROWS_BY_ID = {row.id: row for row in ROWS}
+
+
+@pytest.mark.parametrize("row_id", REHEARSED_ML_ROWS + REHEARSED_ACCESS_ROWS)
+def test_row_passes_against_a_closed_perimeter(row_id, closed_perimeter):
+    row = ROWS_BY_ID[row_id]
+    account = closed_perimeter["access"] if row.scope == "access" else closed_perimeter["ml"]
+    _decide_row(row, closed_perimeter["state"](), account)
+
+
+def test_rows_fail_when_the_perimeter_opens(emulator):
+    rehearsal = _rehearse(emulator)
+    aws, ml, access, planted = rehearsal["aws"], rehearsal["ml"], rehearsal["access"], rehearsal["planted"]
+    ec2, resolver, web = aws("ec2", ml), aws("route53resolver", ml), aws("workspaces-web", access)
+
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=planted["vpc_id"])
+    ec2.create_route(RouteTableId=planted["table_id"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    with pytest.raises(AssertionError, match=f"internet gateway {igw} for 0.0.0.0/0"):
+        _decide_row(ROWS_BY_ID["M1-sagemaker-vpc-internet"], rehearsal["state"](), ml)
+
+    resolver.update_firewall_rule(FirewallRuleGroupId=planted["group_id"],
+                                  FirewallDomainListId=planted["lists"]["everything"], Action="ALERT")
+    with pytest.raises(AssertionError, match="staged, not closed"):
+        _decide_row(ROWS_BY_ID["M2-dns-attacker-domain"], rehearsal["state"](), ml)
+
+    resolver.update_firewall_domains(FirewallDomainListId=planted["lists"]["approved"], Operation="ADD",
+                                     Domains=[f"*.{ATTACKER_DOMAIN}"])
+    with pytest.raises(AssertionError, match="ALLOW"):
+        _decide_row(ROWS_BY_ID["M2-dns-tunnel-txt"], rehearsal["state"](), ml)
+
+    web.update_user_settings(userSettingsArn=rehearsal["browser"]["user_settings"], downloadAllowed="Enabled")
+    with pytest.raises(AssertionError, match="downloadAllowed is 'Enabled'"):
+        _decide_row(ROWS_BY_ID["A1-download"], rehearsal["state"](), access)
+
+    iam = aws("iam", ml)
+    network = next(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="data-scientist")[
+        "AttachedPolicies"] if p["PolicyName"] == "perimeter-M1")
+    iam.detach_role_policy(RoleName="data-scientist", PolicyArn=network)
+    with pytest.raises(AssertionError, match="not explicitly denied by a mlperimeter:control=M1 policy: Allowed"):
+        _decide_row(ROWS_BY_ID["M1-stolen-credentials-internet"], rehearsal["state"](), ml)
