@@ -122,50 +122,45 @@ def own_resource(account):
 ATTACKER_RESOURCE = {"aws:ResourceAccount": ATTACKER_ACCOUNT, "aws:ResourceOrgID": ATTACKER_ORG_ID}
 
 
-def identity_probes(control, action, resource, *, resource_account=None, resource_context=None, context=None,
-                    resource_policy=None, role_kind=DATA_SCIENTIST, origin=insider):
-    """Probes for every role of ``role_kind``: its live policies plus a broad grant must deny, by ``control``.
+def identity_probe(state, account, role, control, action, resource, *, resource_account=None,
+                   resource_context=None, context=None, resource_policy=None, origin=insider, label=None):
+    """A role's live policies plus a broad grant must deny the request, by a policy tagged ``control``."""
+    documents, controls = state.role_policies(account, role["RoleName"])
+    return Probe(label or role["RoleName"], oracle.request(
+        principal=role["Arn"], action=action, resource=resource, resource_account=resource_account or account,
+        identity_policies={**documents, **BROAD_GRANT}, resource_policy=resource_policy,
+        context={**origin(state, account, role), **(resource_context or own_resource(account)), **(context or {})},
+    ), denied_by_policies_of(control, controls))
 
-    ``resource`` and ``context`` may be callables of (state, account, role)."""
+
+def identity_probes(control, action, resource, *, context=None, role_kind=DATA_SCIENTIST, **options):
+    """Probes for every role of ``role_kind``; ``resource`` and ``context`` may be callables of
+    (state, account, role)."""
     def probes(state, account):
-        built = []
-        for role in state.roles(account, role_kind):
-            documents, controls = state.role_policies(account, role["RoleName"])
-            arn = resource(state, account, role) if callable(resource) else resource
-            extra = context(state, account, role) if callable(context) else (context or {})
-            built.append(Probe(role["RoleName"], oracle.request(
-                principal=role["Arn"], action=action, resource=arn,
-                resource_account=resource_account or account,
-                identity_policies={**documents, **BROAD_GRANT}, resource_policy=resource_policy,
-                context={**origin(state, account, role), **(resource_context or own_resource(account)), **extra},
-            ), denied_by_policies_of(control, controls)))
-        return built
+        return [
+            identity_probe(
+                state, account, role, control, action,
+                resource(state, account, role) if callable(resource) else resource,
+                context=context(state, account, role) if callable(context) else context, **options)
+            for role in state.roles(account, role_kind)
+        ]
     return probes
 
 
 def for_each(items, make):
-    """Identity probes over live resources: ``items(state, account, role)`` lists them, ``make(item)`` gives
-    (resource ARN, extra context)."""
+    """Identity probes over live resources: ``items(state, account, role)`` lists them and
+    ``make(state, account, role, item)`` gives (resource ARN, extra context) for each."""
     def probes_for(control, action):
         def probes(state, account):
             built = []
             for role in state.roles(account, DATA_SCIENTIST):
                 for item in items(state, account, role):
-                    resource, extra = make(state, account, item)
-                    built += identity_probes(control, action, resource, context=extra)(state, account)
-            return _unique(built)
+                    resource, extra = make(state, account, role, item)
+                    built.append(identity_probe(state, account, role, control, action, resource, context=extra,
+                                                label=f"{role['RoleName']} on {item}"))
+            return built
         return probes
     return probes_for
-
-
-def _unique(probes):
-    seen, unique = set(), []
-    for probe in probes:
-        key = json.dumps(probe.request, sort_keys=True)
-        if key not in seen:
-            seen.add(key)
-            unique.append(probe)
-    return unique
 
 
 def endpoint_probes(service, action, resource, resource_account, resource_context, resource_policy=None):
@@ -257,7 +252,7 @@ def sagemaker_subnets(state, account, role):
 
 
 def as_resource(template, context_key=None):
-    def make(state, account, item):
+    def make(state, account, role, item):
         return template.format(region=REGION, account=account, item=item), ({context_key: item} if context_key else {})
     return make
 
@@ -432,8 +427,8 @@ ROWS = [
                                f"arn:aws:ec2:{REGION}::image/ami-0a77ac4e500000001")),
     # M2: tampering with the perimeter
     Row("M2-detach-perimeter-policy", "detach a perimeter policy from the data-scientist role", "M2", POLICY, ML,
-        probes=for_each(perimeter_policies, lambda s, a, arn: (
-            s.roles(a, DATA_SCIENTIST)[0]["Arn"], {"iam:PolicyARN": arn}))("M2", "iam:DetachRolePolicy")),
+        probes=for_each(perimeter_policies, lambda s, a, role, arn: (role["Arn"], {"iam:PolicyARN": arn}))(
+            "M2", "iam:DetachRolePolicy")),
     Row("M2-edit-perimeter-policy", "publish a new version of a perimeter policy", "M2", POLICY, ML,
         probes=for_each(perimeter_policies, as_resource("{item}"))("M2", "iam:CreatePolicyVersion")),
     Row("M2-delete-perimeter-policy", "delete a perimeter policy", "M2", POLICY, ML,
