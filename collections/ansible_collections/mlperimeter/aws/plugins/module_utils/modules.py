@@ -5,6 +5,7 @@ retries; this subclass names the collection in the user agent, so AWS and the
 emulator's call log can tell our calls apart.
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 COLLECTION_NAME = "mlperimeter.aws"
@@ -14,4 +15,4 @@ COLLECTION_VERSION = "0.1.0"
 class MLPerimeterAWSModule(AnsibleAWSModule):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+        set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
