@@ -5,9 +5,7 @@ import json
 import re
 
 from ansible.errors import AnsibleFilterError
-
-# IAM's limit for a customer-managed policy; IAM does not count white space.
-MANAGED_POLICY_MAX_SIZE = 6144
+from ansible_collections.mlperimeter.aws.plugins.module_utils.iam import MANAGED_POLICY_MAX_SIZE, iam_policy_size
 
 # AWS-managed infrastructure role that calls KMS for encrypted EBS volumes and AMIs from
 # AWS's own network; the data-perimeter examples exempt it from every network statement.
@@ -86,12 +84,6 @@ def _principals(break_glass_principals):
 
 def _sid_suffix(region):
     return "".join(part.capitalize() for part in region.split("-"))
-
-
-def iam_policy_size(policy):
-    """The size IAM counts for a policy document: its JSON without white space."""
-    text = policy if isinstance(policy, str) else json.dumps(policy, separators=(",", ":"))
-    return len(re.sub(r"\s", "", text))
 
 
 def minified(document, field="policy"):
