@@ -18,7 +18,7 @@ moto 5.2.5 gets these wrong against AWS (see the project's perimeter notes, §1)
 * ``DescribeVpcEndpointServices`` lacks ``console-static``, ``signin-v2`` and ``q``, and
   flags endpoint services of your own as supporting custom policies.
 
-Route-table filters and S3 flow-log destinations are fixed at the end of the module.
+Route-table filters, S3 flow-log destinations and DHCP options sets are fixed at the end of the module.
 
 The backend methods are replaced on moto's ``VPCBackend`` mixin and the request
 parsing on the ``VPCs`` response mixin, which ``EC2Backend``/``EC2Response`` inherit.
@@ -28,6 +28,7 @@ import json
 
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import (
+    DependencyViolationError,
     EC2ClientError,
     FlowLogAlreadyExists,
     InvalidParameter,
@@ -37,7 +38,7 @@ from moto.ec2.exceptions import (
     InvalidSecurityGroupNotFoundError,
     InvalidServiceName,
 )
-from moto.ec2.models import flow_logs, route_tables, vpc_service_configuration, vpcs
+from moto.ec2.models import dhcp_options, flow_logs, route_tables, vpc_service_configuration, vpcs
 from moto.ec2.responses.vpcs import VPCs
 from moto.ec2.utils import add_tag_specification, random_private_ip
 
@@ -347,3 +348,63 @@ def create_flow_logs(self, resource_type, resource_ids, traffic_type, deliver_lo
 
 
 flow_logs.FlowLogsBackend.create_flow_logs = create_flow_logs
+
+
+# DHCP options: AWS gives each Region a default options set (AmazonProvidedDNS and the Region's
+# internal domain) and associates every new VPC with it; one set serves many VPCs, and deleting a
+# VPC leaves its set in place. moto shows the id "default" for a new VPC, ties a set to one VPC,
+# and deletes the set together with the VPC.
+def region_default_dhcp_options(backend):
+    default = getattr(backend, "region_default_dhcp_options", None)
+    if default is None or default.id not in backend.dhcp_options_sets:
+        domain = "ec2.internal" if backend.region_name == "us-east-1" else f"{backend.region_name}.compute.internal"
+        default = backend.create_dhcp_options(domain_name_servers=["AmazonProvidedDNS"], domain_name=[domain])
+        backend.region_default_dhcp_options = default
+    return default
+
+
+_moto_create_vpc = vpcs.VPCBackend.create_vpc
+_moto_delete_vpc = vpcs.VPCBackend.delete_vpc
+
+
+def create_vpc(self, *args, **kwargs):
+    vpc = _moto_create_vpc(self, *args, **kwargs)
+    vpc.dhcp_options = region_default_dhcp_options(self)
+    return vpc
+
+
+def delete_vpc(self, vpc_id):
+    vpc = self.vpcs.get(vpc_id)
+    options = vpc.dhcp_options if vpc else None
+    if vpc:
+        vpc.dhcp_options = None  # so that moto does not delete a set other VPCs may share
+    try:
+        return _moto_delete_vpc(self, vpc_id)
+    except Exception:
+        if vpc:
+            vpc.dhcp_options = options
+        raise
+
+
+def associate_dhcp_options(self, dhcp_options_set, vpc):
+    vpc.dhcp_options = dhcp_options_set
+
+
+def disassociate_dhcp_options(self, vpc):
+    vpc.dhcp_options = None
+
+
+def delete_dhcp_options_set(self, options_id):
+    if options_id in self.dhcp_options_sets and any(
+        vpc.dhcp_options is not None and vpc.dhcp_options.id == options_id for vpc in self.vpcs.values()
+    ):
+        raise DependencyViolationError(f"The dhcpOptions '{options_id}' has dependencies and cannot be deleted.")
+    return _moto_delete_dhcp_options_set(self, options_id)
+
+
+_moto_delete_dhcp_options_set = dhcp_options.DHCPOptionsSetBackend.delete_dhcp_options_set
+vpcs.VPCBackend.create_vpc = create_vpc
+vpcs.VPCBackend.delete_vpc = delete_vpc
+dhcp_options.DHCPOptionsSetBackend.associate_dhcp_options = associate_dhcp_options
+dhcp_options.DHCPOptionsSetBackend.disassociate_dhcp_options = disassociate_dhcp_options
+dhcp_options.DHCPOptionsSetBackend.delete_dhcp_options_set = delete_dhcp_options_set
