@@ -14,6 +14,7 @@ BACKEND_OVERRIDES = {
     "route53resolver": ("mlperimeter_emulator.route53resolver.models", "route53resolver_backends"),
     "workspaces-web": ("mlperimeter_emulator.workspacesweb.models", "workspacesweb_backends"),
     "sagemaker": ("mlperimeter_emulator.sagemaker.models", "sagemaker_backends"),
+    "sso-admin": ("mlperimeter_emulator.ssoadmin.models", "ssoadmin_backends"),
 }
 
 PATCH_MODULES = [

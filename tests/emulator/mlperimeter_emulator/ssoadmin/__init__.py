@@ -1,0 +1,1 @@
+"""IAM Identity Center administration: moto's backend with permission sets provisioned account by account."""
