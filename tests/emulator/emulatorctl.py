@@ -32,12 +32,15 @@ def _healthy(url):
 
 
 def _wait(url, process, timeout=60):
+    """Until the emulator answers; False if it exits first (say, the port is taken) or never does."""
     deadline = time.monotonic() + timeout
-    while not _healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
+    while process.poll() is None:
+        if _healthy(url):
+            return process.poll() is None
+        if time.monotonic() > deadline:
             return False
         time.sleep(0.2)
-    return True
+    return False
 
 
 def _spawn(port, log):
