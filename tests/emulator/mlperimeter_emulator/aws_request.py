@@ -56,27 +56,47 @@ def service_model(service):
 
 @cache
 def _rest_routes(service):
-    """(method, compiled path regex, operation name) for every operation of a REST service."""
+    """(method, path regex, query the template requires, operation) for every operation of a REST service.
+
+    A template such as ``/{Bucket}?encryption`` or ``/{Bucket}?list-type=2``, or an operation with a
+    required query member (``uploadId``), only matches requests that carry that query; the most
+    specific template is tried first.
+    """
     model = service_model(service)
     routes = []
     for name in model.operation_names:
-        http = model.operation_model(name).http
-        path = http["requestUri"].split("?", 1)[0]
+        operation = model.operation_model(name)
+        http = operation.http
+        path, _, query = http["requestUri"].partition("?")
+        required = dict(item.partition("=")[::2] for item in query.split("&") if item)
+        shape = operation.input_shape
+        for member in shape.required_members if shape is not None else ():
+            serialization = shape.members[member].serialization
+            if serialization.get("location") == "querystring":
+                required.setdefault(serialization.get("name", member), "")
         pattern = "^"
         for part in re.split(r"(\{[^}]+\})", path):
             if part.startswith("{"):
                 label = part[1:-1]
                 greedy = label.endswith("+")
-                label = label.rstrip("+")
-                group = re.sub(r"\W", "_", label)
+                group = re.sub(r"\W", "_", label.rstrip("+"))
                 pattern += f"(?P<{group}>.+)" if greedy else f"(?P<{group}>[^/]+)"
             else:
                 pattern += re.escape(part)
-        literal = len(re.sub(r"\{[^}]+\}", "", path))
-        routes.append((http["method"], re.compile(pattern.rstrip("/") + "/?$"), name, literal))
-    # Prefer the most specific template when two match.
-    routes.sort(key=lambda r: -r[3])
+        specificity = (len(re.sub(r"\{[^}]+\}", "", path)), len(required))
+        routes.append((http["method"], re.compile(pattern.rstrip("/") + "/?$"), required, name, specificity))
+    routes.sort(key=lambda route: route[4], reverse=True)
     return routes
+
+
+def _route(service, method, path, query):
+    for route_method, pattern, required, name, _ in _rest_routes(service):
+        if route_method != method:
+            continue
+        match = pattern.match(path)
+        if match and all(key in query and (not value or query[key][0] == value) for key, value in required.items()):
+            return name, dict(match.groupdict())
+    return "", {}
 
 
 def _credential_scope(authorization):
@@ -90,7 +110,7 @@ def parse(environ, body):
     request = AwsRequest(access_key=access_key or "", region=region or "")
     content_type = environ.get("CONTENT_TYPE", "")
     target = environ.get("HTTP_X_AMZ_TARGET")
-    query = parse_qs(environ.get("QUERY_STRING", ""))
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     if signing_name is None:
         form = parse_qs(body.decode("utf-8", "replace")) if "x-www-form-urlencoded" in content_type else {}
         if "Action" in form:
@@ -123,49 +143,11 @@ def parse(environ, body):
     elif model is not None:
         path = unquote(environ.get("PATH_INFO", "/"))
         method = environ.get("REQUEST_METHOD", "GET")
-        if service == "s3":
-            request.operation, request.params = _s3_operation(method, path, query, environ)
-        else:
-            for route_method, pattern, name, _ in _rest_routes(service):
-                match = pattern.match(path)
-                if route_method == method and match:
-                    request.operation = name
-                    request.params = dict(match.groupdict())
-                    break
-            if body and "json" in content_type:
-                with contextlib.suppress(ValueError):
-                    request.params.update(json.loads(body))
+        request.operation, request.params = _route(service, method, path, query)
+        if body and "json" in content_type:
+            with contextlib.suppress(ValueError):
+                request.params.update(json.loads(body))
     return request
-
-
-def _s3_operation(method, path, query, environ):
-    """S3 is routed by bucket and key more than by template; name the common calls."""
-    host = environ.get("HTTP_HOST", "")
-    parts = path.lstrip("/").split("/", 1)
-    bucket = parts[0] if parts[0] else None
-    virtual = re.match(r"^([^.]+)\.s3[.-]", host)
-    if virtual:
-        bucket, key = virtual.group(1), path.lstrip("/") or None
-    else:
-        key = parts[1] if len(parts) > 1 and parts[1] else None
-    params = {"Bucket": bucket, "Key": key} if key else {"Bucket": bucket}
-    subresources = ("policy", "tagging", "versioning", "publicAccessBlock", "acl", "encryption")
-    sub = next((q for q in subresources if q in query), None)
-    verbs = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head", "POST": "Post"}
-    verb = verbs.get(method, method.title())
-    if bucket is None:
-        return "ListBuckets", {}
-    if key is None:
-        if sub:
-            return f"{verb}Bucket{sub[0].upper()}{sub[1:]}", params
-        if method == "GET":
-            return "ListObjectsV2" if query.get("list-type") == ["2"] else "ListObjects", params
-        if method == "PUT":
-            return "CreateBucket", params
-        return f"{verb}Bucket", params
-    if method == "POST" and "uploads" in query:
-        return "CreateMultipartUpload", params
-    return f"{verb}Object", params
 
 
 def resource_of(service, operation, params):

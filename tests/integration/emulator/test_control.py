@@ -99,3 +99,23 @@ def test_each_account_has_its_own_state(emulator, aws, account_id):
     theirs = {v["CidrBlock"] for v in aws("ec2", account=other).describe_vpcs()["Vpcs"]}
     assert "10.9.0.0/16" in mine and "10.9.0.0/16" not in theirs
     assert aws("sts").get_caller_identity()["Account"] == account_id
+
+
+def test_call_log_names_rest_operations_from_the_model_including_query_routed_ones(emulator, aws, account_id):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=f"calls-{account_id}", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    emulator.reset_calls()
+    bucket = f"calls-{account_id}"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="a/b", Body=b"x")
+    s3.list_objects_v2(Bucket=bucket)
+    s3.delete_object(Bucket=bucket, Key="a/b")
+    aws("workspaces-web").list_portals()
+    calls = [c for c in emulator.calls() if c["account"] == account_id]
+    assert [(c["operation"], c["resource"]) for c in calls] == [
+        ("PutBucketVersioning", bucket),
+        ("PutObject", bucket),
+        ("ListObjectsV2", bucket),
+        ("DeleteObject", bucket),
+        ("ListPortals", None),
+    ]
