@@ -56,11 +56,11 @@ def service_model(service):
 
 @cache
 def _rest_routes(service):
-    """(method, path regex, query the template requires, operation) for every operation of a REST service.
+    """(method, path regex, required query, required headers, operation) for every operation of a REST service.
 
     A template such as ``/{Bucket}?encryption`` or ``/{Bucket}?list-type=2``, or an operation with a
-    required query member (``uploadId``), only matches requests that carry that query; the most
-    specific template is tried first.
+    required query or header member (``uploadId``, ``x-amz-copy-source``), only matches requests that
+    carry it; the most specific template is tried first.
     """
     model = service_model(service)
     routes = []
@@ -69,11 +69,14 @@ def _rest_routes(service):
         http = operation.http
         path, _, query = http["requestUri"].partition("?")
         required = dict(item.partition("=")[::2] for item in query.split("&") if item)
+        headers = set()
         shape = operation.input_shape
         for member in shape.required_members if shape is not None else ():
             serialization = shape.members[member].serialization
             if serialization.get("location") == "querystring":
                 required.setdefault(serialization.get("name", member), "")
+            elif serialization.get("location") == "header":
+                headers.add("HTTP_" + serialization.get("name", member).upper().replace("-", "_"))
         pattern = "^"
         for part in re.split(r"(\{[^}]+\})", path):
             if part.startswith("{"):
@@ -83,15 +86,15 @@ def _rest_routes(service):
                 pattern += f"(?P<{group}>.+)" if greedy else f"(?P<{group}>[^/]+)"
             else:
                 pattern += re.escape(part)
-        specificity = (len(re.sub(r"\{[^}]+\}", "", path)), len(required))
-        routes.append((http["method"], re.compile(pattern.rstrip("/") + "/?$"), required, name, specificity))
-    routes.sort(key=lambda route: route[4], reverse=True)
+        specificity = (len(re.sub(r"\{[^}]+\}", "", path)), len(required) + len(headers))
+        routes.append((http["method"], re.compile(pattern.rstrip("/") + "/?$"), required, headers, name, specificity))
+    routes.sort(key=lambda route: route[5], reverse=True)
     return routes
 
 
-def _route(service, method, path, query):
-    for route_method, pattern, required, name, _ in _rest_routes(service):
-        if route_method != method:
+def _route(service, method, path, query, environ):
+    for route_method, pattern, required, headers, name, _ in _rest_routes(service):
+        if route_method != method or not headers.issubset(environ):
             continue
         match = pattern.match(path)
         if match and all(key in query and (not value or query[key][0] == value) for key, value in required.items()):
@@ -143,7 +146,7 @@ def parse(environ, body):
     elif model is not None:
         path = unquote(environ.get("PATH_INFO", "/"))
         method = environ.get("REQUEST_METHOD", "GET")
-        request.operation, request.params = _route(service, method, path, query)
+        request.operation, request.params = _route(service, method, path, query, environ)
         if body and "json" in content_type:
             with contextlib.suppress(ValueError):
                 request.params.update(json.loads(body))
