@@ -10,6 +10,7 @@ import importlib
 import io
 import json
 
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 COLLECTION = "ansible_collections.mlperimeter.aws.plugins.modules"
@@ -32,6 +33,9 @@ def run_module(name, args, *, emulator, account_id, region="eu-west-1", check=Fa
     module = importlib.import_module(f"{COLLECTION}.{name}")
     module_args = dict(connection_args(emulator, account_id, region), **args)
     module_args.update(_ansible_check_mode=check, _ansible_diff=diff)
+    # Ansible keeps a module's warnings in process-wide lists; each run starts with none, as a real one does.
+    ansible_warnings._global_warnings.clear()
+    ansible_warnings._global_deprecations.clear()
     out = io.StringIO()
     with patch_module_args(module_args), contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         module.main()
