@@ -18,7 +18,8 @@ moto 5.2.5 gets these wrong against AWS (see the project's perimeter notes, §1)
 * ``DescribeVpcEndpointServices`` lacks ``console-static``, ``signin-v2`` and ``q``, and
   flags endpoint services of your own as supporting custom policies.
 
-Route-table filters, S3 flow-log destinations and DHCP options sets are fixed at the end of the module.
+Route-table filters, S3 flow-log destinations, DHCP options sets and DescribeTags resource types are
+fixed at the end of the module.
 
 The backend methods are replaced on moto's ``VPCBackend`` mixin and the request
 parsing on the ``VPCs`` response mixin, which ``EC2Backend``/``EC2Response`` inherit.
@@ -38,7 +39,7 @@ from moto.ec2.exceptions import (
     InvalidSecurityGroupNotFoundError,
     InvalidServiceName,
 )
-from moto.ec2.models import dhcp_options, flow_logs, route_tables, vpc_service_configuration, vpcs
+from moto.ec2.models import dhcp_options, flow_logs, route_tables, tags, vpc_service_configuration, vpcs
 from moto.ec2.responses.vpcs import VPCs
 from moto.ec2.utils import add_tag_specification, random_private_ip
 
@@ -408,3 +409,15 @@ vpcs.VPCBackend.delete_vpc = delete_vpc
 dhcp_options.DHCPOptionsSetBackend.associate_dhcp_options = associate_dhcp_options
 dhcp_options.DHCPOptionsSetBackend.disassociate_dhcp_options = disassociate_dhcp_options
 dhcp_options.DHCPOptionsSetBackend.delete_dhcp_options_set = delete_dhcp_options_set
+
+
+# DescribeTags: moto names some resource types its own way; AWS answers (and filters on)
+# the ResourceType enum, so a tag look-up filtered on "natgateway" found nothing.
+tags.EC2_PREFIX_TO_RESOURCE.update({
+    "nat": "natgateway",
+    "eipalloc": "elastic-ip",
+    "fl": "vpc-flow-log",
+    "h": "dedicated-host",
+    "pl": "prefix-list",
+    "sir": "spot-instances-request",
+})

@@ -1,4 +1,4 @@
-"""DHCP options sets as AWS has them: a Region default that new VPCs share and outlives them."""
+"""VPC defaults as AWS has them: the Region default DHCP options, and tag resource types."""
 
 import pytest
 from botocore.exceptions import ClientError
@@ -49,3 +49,17 @@ def test_a_set_in_use_cannot_be_deleted_and_default_disassociates(aws):
     ec2.associate_dhcp_options(DhcpOptionsId="default", VpcId=vpc_id)
     assert ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["DhcpOptionsId"] == "default"
     ec2.delete_dhcp_options(DhcpOptionsId=custom)
+
+
+def test_describe_tags_names_resource_types_as_aws_does_and_filters_on_them(aws):
+    ec2 = aws("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.34.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.34.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat_id = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    ec2.create_tags(Resources=[nat_id, allocation], Tags=[{"Key": "mlperimeter:managed", "Value": "true"}])
+    answer = ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["natgateway"]}])
+    assert_output_shape(ec2, "DescribeTags", answer)
+    assert [(t["ResourceId"], t["ResourceType"]) for t in answer["Tags"]] == [(nat_id, "natgateway")]
+    answer = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [allocation]}])
+    assert [t["ResourceType"] for t in answer["Tags"]] == ["elastic-ip"]
