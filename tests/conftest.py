@@ -10,6 +10,7 @@ import random
 import pytest
 
 from support.emulator import Emulator, EmulatorProcess
+from support.rollout import ensure_rolled_out
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +40,11 @@ def aws(emulator, account_id):
         return emulator.client(service, account or account_id, region=region, retries=retries)
 
     return client
+
+
+@pytest.fixture(scope="session")
+def rolled_out(emulator, tmp_path_factory, worker_id):
+    """The local inventory after one converged ``site.yml``, shared by every test worker."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    ensure_rolled_out(emulator, shared)
+    return emulator
