@@ -228,3 +228,21 @@ def test_unknown_request_and_permission_set_are_not_found(sso, instance_arn, per
                  PermissionSetArn=f"{instance_arn}/ps-0000000000000000")["Code"] == "ResourceNotFoundException"
     assert error(sso, "list_accounts_for_provisioned_permission_set", InstanceArn=instance_arn,
                  PermissionSetArn=permission_set, ProvisioningStatus="OUTDATED")["Code"] == "ValidationException"
+
+
+def test_permission_set_tags_are_set_listed_and_removed_without_leaving_copies_behind(
+        sso, instance_arn, ml_accounts):
+    created = call(sso, "create_permission_set", InstanceArn=instance_arn, Name="Tagged",
+                   Tags=[{"Key": "mlperimeter:managed", "Value": "true"}])["PermissionSet"]["PermissionSetArn"]
+    provision(sso, instance_arn, created, ml_accounts[0])
+
+    call(sso, "tag_resource", InstanceArn=instance_arn, ResourceArn=created,
+         Tags=[{"Key": "team", "Value": "ml"}, {"Key": "mlperimeter:managed", "Value": "yes"}])
+    call(sso, "untag_resource", InstanceArn=instance_arn, ResourceArn=created, TagKeys=["team"])
+
+    tags = call(sso, "list_tags_for_resource", InstanceArn=instance_arn, ResourceArn=created)["Tags"]
+    assert tags == [{"Key": "mlperimeter:managed", "Value": "yes"}]
+    assert accounts(sso, instance_arn, created, "LATEST_PERMISSION_SET_PROVISIONED") == [ml_accounts[0]]
+    missing = error(sso, "list_tags_for_resource", InstanceArn=instance_arn,
+                    ResourceArn=f"{instance_arn}/ps-0000000000000000")
+    assert missing["Code"] == "ResourceNotFoundException"

@@ -3,7 +3,8 @@
 moto provisions a permission set to the caller's own account whatever ``TargetType`` and
 ``TargetId`` say, answers ``ListAccountsForProvisionedPermissionSet`` with the caller's account,
 ignores ``ProvisioningStatus`` and ``AccountId`` filters, and lacks
-``DescribePermissionSetProvisioningStatus`` and ``ListPermissionSetProvisioningStatus``.
+``DescribePermissionSetProvisioningStatus`` and ``ListPermissionSetProvisioningStatus``, and
+lacks ``TagResource``, ``UntagResource`` and ``ListTagsForResource``.
 
 Here each account holds its own provisioned copy of a permission set. Every change to a
 permission set (policies, inline policy, settings) makes the copies already provisioned out of
@@ -31,6 +32,7 @@ PROVISIONING_STATUSES = ["LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION
 REQUEST_STATUSES = ["IN_PROGRESS", "FAILED", "SUCCEEDED"]
 ACCOUNT_ID = re.compile(r"\d{12}")
 DEFAULT_SESSION_DURATION = "PT1H"
+MAX_TAGS = 50
 
 
 def check_enum(value, field, allowed):
@@ -154,6 +156,32 @@ class SSOAdminBackend(MotoSSOAdminBackend):
         self.provisioned = {key: rev for key, rev in self.provisioned.items() if key[0] != permission_set_arn}
         self.revisions.pop(permission_set_arn, None)
         return answer
+
+    # Tags of permission sets. They are not part of what is provisioned: changing them leaves no copy behind.
+
+    def _tagged(self, instance_arn, resource_arn):
+        for permission_set in self.permission_sets:
+            same_instance = instance_arn in (None, permission_set.instance_arn)
+            if permission_set.permission_set_arn == resource_arn and same_instance:
+                return permission_set
+        raise ResourceNotFoundException(f"Could not find resource {resource_arn}")
+
+    def tag_resource(self, instance_arn, resource_arn, tags):
+        permission_set = self._tagged(instance_arn, resource_arn)
+        merged = {t["Key"]: t["Value"] for t in permission_set.tags or []}
+        merged.update({t["Key"]: t["Value"] for t in tags})
+        if len(merged) > MAX_TAGS:
+            raise ValidationException(f"A permission set can have at most {MAX_TAGS} tags; this request makes "
+                                      f"{len(merged)}")
+        permission_set.tags = [{"Key": k, "Value": v} for k, v in merged.items()]
+
+    def untag_resource(self, instance_arn, resource_arn, tag_keys):
+        permission_set = self._tagged(instance_arn, resource_arn)
+        permission_set.tags = [t for t in permission_set.tags or [] if t["Key"] not in tag_keys]
+
+    def list_tags_for_resource(self, instance_arn, resource_arn, next_token=None):
+        permission_set = self._tagged(instance_arn, resource_arn)
+        return page(list(permission_set.tags or []), None, next_token)
 
     # Provisioning
 

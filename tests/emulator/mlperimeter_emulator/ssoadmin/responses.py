@@ -55,6 +55,30 @@ class SSOAdminResponse(MotoSSOAdminResponse):
         )
         return json.dumps(_with_token({"PermissionSets": arns}, token))
 
+    def tag_resource(self):
+        self.ssoadmin_backend.tag_resource(
+            instance_arn=self._get_param("InstanceArn"),
+            resource_arn=self._get_param("ResourceArn"),
+            tags=self._get_param("Tags") or [],
+        )
+        return "{}"
+
+    def untag_resource(self):
+        self.ssoadmin_backend.untag_resource(
+            instance_arn=self._get_param("InstanceArn"),
+            resource_arn=self._get_param("ResourceArn"),
+            tag_keys=self._get_param("TagKeys") or [],
+        )
+        return "{}"
+
+    def list_tags_for_resource(self):
+        tags, token = self.ssoadmin_backend.list_tags_for_resource(
+            instance_arn=self._get_param("InstanceArn"),
+            resource_arn=self._get_param("ResourceArn"),
+            next_token=self._get_param("NextToken"),
+        )
+        return json.dumps(_with_token({"Tags": tags}, token))
+
 
 def _with_token(answer, token):
     if token:
