@@ -86,15 +86,20 @@ def _sid_suffix(region):
     return "".join(part.capitalize() for part in region.split("-"))
 
 
-def minified(document, field="policy"):
-    """``document`` as compact JSON, refused when IAM would refuse it for size."""
+NETWORK_SIZE_HINT = (
+    "name fewer egress CIDRs or break-glass principals (a range covering several NAT addresses counts once)"
+)
+
+
+def minified(document, field="policy", limit=MANAGED_POLICY_MAX_SIZE, kind="a managed policy", owner="IAM",
+             hint=NETWORK_SIZE_HINT):
+    """``document`` as compact JSON, refused when IAM (or Organizations, given its ``limit``) would refuse
+    it for size."""
     text = json.dumps(document, separators=(",", ":"))
     size = iam_policy_size(text)
-    if size > MANAGED_POLICY_MAX_SIZE:
+    if size > limit:
         raise AnsibleFilterError(
-            f"{field}: the rendered policy has {size} characters, over IAM's limit of {MANAGED_POLICY_MAX_SIZE} "
-            "for a managed policy; name fewer egress CIDRs or break-glass principals (a range covering "
-            "several NAT addresses counts once)"
+            f"{field}: the rendered policy has {size} characters, over {owner}'s limit of {limit} for {kind}; {hint}"
         )
     return text
 
@@ -148,9 +153,305 @@ def network_perimeter_policy(egress_ips, browser_vpc, sagemaker_vpc, break_glass
     return minified({"Version": "2012-10-17", "Statement": statements})
 
 
+# Resource perimeter (M2) ---------------------------------------------------------------------------------
+
+ACCOUNT_ID = re.compile(r"\d{12}")
+ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+VPCE_ID = re.compile(r"vpce-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+S3_BUCKET = re.compile(r"(?!xn--|sthree-|\d+\.\d+\.\d+\.\d+$)[a-z0-9](?:[a-z0-9-]|\.(?!\.)){1,61}[a-z0-9]")
+IAM_PATH = re.compile(r"/(?:[\x21-\x7e]{1,510}/)?")
+ARN = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):[a-z0-9-]+:[a-z0-9-*]*:(?:\d{12}|aws|\*)?:\S+")
+
+# AWS accounts whose ECR repositories hold SageMaker's own images, by Region: the deep learning
+# containers, SageMaker Distribution (Studio's JupyterLab and Code Editor images) and
+# sagemaker-base-python (Studio Classic). Source: the SageMaker Python SDK's image_uri_config
+# (pytorch.json, sagemaker-distribution.json, sagemaker-base-python.json); AWS lists the same
+# accounts under "Docker Registry Paths and Example Code". Built-in algorithm images are pulled by
+# SageMaker itself, not with the caller's credentials, so they need no exception here.
+_DLC = "763104351884"
+SAGEMAKER_IMAGE_ACCOUNTS = {
+    "af-south-1": ["626614931356", "238384257742", "559312083959"],
+    "ap-east-1": ["871362719292", "523751269255", "493642496378"],
+    "ap-northeast-1": [_DLC, "010972774902", "102112518831"],
+    "ap-northeast-2": [_DLC, "064688005998", "806072073708"],
+    "ap-northeast-3": ["364406365360", "564864627153", "792733760839"],
+    "ap-south-1": [_DLC, "245090515133", "394103062818"],
+    "ap-southeast-1": [_DLC, "022667117163", "492261229750"],
+    "ap-southeast-2": [_DLC, "648430277019", "452832661640"],
+    "ap-southeast-3": ["370607712162", "276181064229"],
+    "ca-central-1": [_DLC, "481561238223", "310906938811"],
+    "cn-north-1": ["727897471807", "390048526115"],
+    "cn-northwest-1": ["727897471807", "390780980154"],
+    "eu-central-1": [_DLC, "545423591354", "936697816551"],
+    "eu-north-1": [_DLC, "175620155138", "243637512696"],
+    "eu-south-1": ["692866216735", "810671768855", "592751261982"],
+    "eu-south-2": ["127363102723"],
+    "eu-west-1": [_DLC, "819792524951", "470317259841"],
+    "eu-west-2": [_DLC, "021081402939", "712779665605"],
+    "eu-west-3": [_DLC, "856416204555", "615547856133"],
+    "il-central-1": ["380164790875"],
+    "me-central-1": ["358593528301", "103105715889"],
+    "me-south-1": ["217643126080", "523774347010", "117516905037"],
+    "sa-east-1": [_DLC, "567556641782", "782484402741"],
+    "us-east-1": [_DLC, "885854791233", "081325390199"],
+    "us-east-2": [_DLC, "137914896644", "429704687514"],
+    "us-gov-east-1": ["107072934176"],
+    "us-gov-west-1": ["442386744353", "107173498710"],
+    "us-west-1": [_DLC, "053634841547", "742091327244"],
+    "us-west-2": [_DLC, "542918446943", "236514542706"],
+}
+
+# Sharing and public exposure: the data-perimeter examples' PreventExternalResourceShare and
+# ProtectActionsNotSupportedByPrimaryDPControls (snapshot, image and document permissions, RAM
+# shares, log subscriptions, Lake Formation grants, copies from shared snapshots), plus the
+# account-wide public-access guards.
+SHARING_ACTIONS = [
+    "ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute", "ec2:ModifyFpgaImageAttribute",
+    "ec2:DisableSnapshotBlockPublicAccess", "ec2:DisableImageBlockPublicAccess", "ec2:CopySnapshot",
+    "ec2:CreateNetworkInterfacePermission", "ec2:EnableAddressTransfer", "ec2:ModifyVpcEndpointServicePermissions",
+    "rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute",
+    "redshift:AuthorizeDataShare", "redshift:AuthorizeSnapshotAccess", "redshift:AuthorizeEndpointAccess",
+    "ssm:ModifyDocumentPermission", "ram:CreateResourceShare", "ram:UpdateResourceShare",
+    "ram:AssociateResourceShare", "ram:AcceptResourceShareInvitation", "logs:PutSubscriptionFilter",
+    "lakeformation:GrantPermissions", "lakeformation:BatchGrantPermissions", "servicecatalog:CreatePortfolioShare",
+    "s3:PutAccountPublicAccessBlock",
+]
+# Resource-policy and credential edits through which an outsider could be admitted.
+OUTSIDER_GRANT_ACTIONS = [
+    "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutAccessPointPolicy",
+    "s3:PutReplicationConfiguration", "kms:PutKeyPolicy", "ecr:SetRepositoryPolicy", "ecr:PutRegistryPolicy",
+    "ecr:PutReplicationConfiguration", "iam:UpdateAssumeRolePolicy", "iam:CreateRole", "iam:CreateUser",
+    "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateOpenIDConnectProvider",
+    "iam:CreateSAMLProvider", "iam:UpdateSAMLProvider", "lambda:AddPermission", "lambda:AddLayerVersionPermission",
+    "lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig", "secretsmanager:PutResourcePolicy",
+    "sns:AddPermission", "sqs:AddPermission", "glue:PutResourcePolicy", "sagemaker:PutModelPackageGroupPolicy",
+]
+# The perimeter's network: routes, gateways, peering and transit attachments, endpoints, DHCP
+# options (the VPC's resolver), flow logs, and every Route 53 Resolver write (DNS Firewall and its
+# associations, config and lists, query logging, outbound forwarding). Denied on every resource: a
+# gateway or endpoint created beside the perimeter is a way around it.
+NETWORK_TAMPERING_ACTIONS = [
+    "ec2:CreateRoute*", "ec2:ReplaceRoute*", "ec2:DeleteRoute*", "ec2:AssociateRouteTable",
+    "ec2:DisassociateRouteTable", "ec2:*InternetGateway", "ec2:*NatGateway", "ec2:*VpnGateway",
+    "ec2:*CarrierGateway", "ec2:*VpcPeeringConnection", "ec2:*TransitGatewayVpcAttachment",
+    "ec2:*TransitGatewayPeeringAttachment", "ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint",
+    "ec2:DeleteVpcEndpoints", "ec2:AcceptVpcEndpointConnections", "ec2:AssociateDhcpOptions", "ec2:DeleteFlowLogs",
+    "route53:AssociateVPCWithHostedZone", "route53:CreateVPCAssociationAuthorization",
+    "route53resolver:Associate*", "route53resolver:Create*", "route53resolver:Delete*",
+    "route53resolver:Disassociate*", "route53resolver:Import*", "route53resolver:Put*", "route53resolver:Update*",
+]
+PERIMETER_POLICY_ACTIONS = [
+    "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
+]
+PERIMETER_DETACH_ACTIONS = ["iam:DetachRolePolicy", "iam:DetachUserPolicy", "iam:DetachGroupPolicy"]
+RESOURCE_SIZE_HINT = (
+    "name fewer trusted resource accounts, break-glass principals or AWS-owned resources"
+)
+
+
+def _account_id(field, value):
+    if not isinstance(value, str) or not ACCOUNT_ID.fullmatch(value):
+        raise AnsibleFilterError(f"{field}: {value!r} is not a 12-digit AWS account id (give it as a string)")
+    return value
+
+
+def _string_list(field, values, what):
+    if values is None:
+        return []
+    if isinstance(values, (str, dict)) or not isinstance(values, (list, tuple)):
+        raise AnsibleFilterError(f"{field}: expected a list of {what}, got {values!r}")
+    return list(values)
+
+
+def _region(field, region):
+    if not isinstance(region, str) or not REGION.fullmatch(region):
+        raise AnsibleFilterError(f"{field}: {region!r} is not an AWS Region name")
+    return region
+
+
+def _policy_path(path):
+    if not isinstance(path, str) or not IAM_PATH.fullmatch(path) or path == "/":
+        raise AnsibleFilterError(
+            f"perimeter_policy_path: {path!r} is not an IAM path of the perimeter's own (/name/ ... /); the root "
+            "path '/' would protect every customer-managed policy"
+        )
+    return path
+
+
+def _aws_owned_resources(region, partition, sagemaker_image_accounts, aws_owned_resources):
+    if sagemaker_image_accounts is None:
+        if region not in SAGEMAKER_IMAGE_ACCOUNTS:
+            raise AnsibleFilterError(
+                f"region: no SageMaker image accounts are known for {region!r}; give sagemaker_image_accounts "
+                "(the accounts of SageMaker's ECR images in that Region, [] for none)"
+            )
+        sagemaker_image_accounts = SAGEMAKER_IMAGE_ACCOUNTS[region]
+    accounts = sorted({_account_id("sagemaker_image_accounts", a) for a in
+                       _string_list("sagemaker_image_accounts", sagemaker_image_accounts, "12-digit account ids")})
+    extra = _string_list("aws_owned_resources", aws_owned_resources, "resource ARNs")
+    for arn in extra:
+        if not isinstance(arn, str) or not ARN.fullmatch(arn):
+            raise AnsibleFilterError(f"aws_owned_resources: {arn!r} is not a resource ARN")
+    # SageMaker JumpStart's model buckets (the data-perimeter examples' service-owned resources).
+    jumpstart = [f"arn:{partition}:s3:::{bucket}-{region}{suffix}"
+                 for bucket in ("jumpstart-cache-prod", "jumpstart-private-cache-prod") for suffix in ("", "/*")]
+    images = [f"arn:{partition}:ecr:{region}:{account}:repository/*" for account in accounts]
+    return sorted({*images, *jumpstart, *extra})
+
+
+def _break_glass(principals):
+    return {"ArnNotLike": {"aws:PrincipalArn": principals}} if principals else {}
+
+
+def _deny(sid, actions, condition, resource="*"):
+    statement = {"Sid": sid, "Effect": "Deny", "Action": actions, "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def resource_perimeter_policy(account_id, trusted_resource_accounts=None, break_glass_principals=None, region=None,
+                              perimeter_policy_path="/mlperimeter/", sagemaker_image_accounts=None,
+                              aws_owned_resources=None):
+    """The M2 resource perimeter, a customer-managed policy for the data-scientist and execution roles.
+
+    It denies: any action on a resource of an account other than ``account_id`` and
+    ``trusted_resource_accounts``, except SageMaker's own ECR images and JumpStart buckets in ``region``
+    (and ``aws_owned_resources``); sharing and public exposure; resource-policy and credential edits
+    that could admit outsiders; changes to the perimeter's own policies (those under
+    ``perimeter_policy_path``) and their attachments; and changes to routes, gateways, endpoints, DNS
+    Firewall, flow logs and query logging. ``break_glass_principals`` are exempt by ARN. Returns minified
+    JSON, sorted, refused over IAM's 6,144 characters."""
+    account = _account_id("account_id", account_id)
+    trusted = sorted({account, *(_account_id("trusted_resource_accounts", a) for a in _string_list(
+        "trusted_resource_accounts", trusted_resource_accounts, "12-digit account ids"))})
+    region = _region("region", region)
+    partition = _partition(region)
+    path = _policy_path(perimeter_policy_path)
+    exempt = _break_glass(_principals(break_glass_principals))
+    perimeter_policies = f"arn:{partition}:iam::{account}:policy{path}*"
+    statements = [
+        {
+            "Sid": "DenyResourcesOutsideTrustedAccounts",
+            "Effect": "Deny",
+            "Action": "*",
+            "NotResource": _aws_owned_resources(region, partition, sagemaker_image_accounts, aws_owned_resources),
+            # Null false: an action whose request names no resource account is left to the explicit
+            # denials below, which cover the ones the data-perimeter examples list (peering, transit
+            # attachments, endpoints to foreign services, hosted-zone associations).
+            "Condition": {
+                "StringNotEquals": {"aws:ResourceAccount": trusted},
+                "Null": {"aws:ResourceAccount": "false"},
+                **exempt,
+            },
+        },
+        _deny("DenySharingAndPublicExposure", sorted(SHARING_ACTIONS), exempt),
+        _deny("DenyOutsiderGrants", sorted(OUTSIDER_GRANT_ACTIONS), exempt),
+        # Grants an AWS service makes for its own use of a key (EBS, SageMaker volumes) stay possible.
+        _deny("DenyKmsGrantsToPrincipals", "kms:CreateGrant",
+              {"Bool": {"kms:GrantIsForAWSResource": "false"}, **exempt}),
+        _deny("DenyPerimeterPolicyChanges", sorted(PERIMETER_POLICY_ACTIONS), exempt, resource=perimeter_policies),
+        _deny("DenyPerimeterPolicyDetachment", sorted(PERIMETER_DETACH_ACTIONS),
+              {"ArnLike": {"iam:PolicyARN": perimeter_policies}, **exempt}),
+        _deny("DenyPerimeterNetworkChanges", sorted(NETWORK_TAMPERING_ACTIONS), exempt),
+        # Look-ups find the perimeter's resources by these tags: nobody else may set or remove them.
+        _deny("DenyPerimeterTagChanges", "*", {"ForAnyValue:StringLike": {"aws:TagKeys": ["mlperimeter:*"]},
+                                               **exempt}),
+    ]
+    return minified({"Version": "2012-10-17", "Statement": statements}, field="resource_perimeter_policy",
+                    hint=RESOURCE_SIZE_HINT)
+
+
+# Resource control policies ---------------------------------------------------------------------------
+
+RCP_MAX_SIZE = 5120
+
+
+def _org_id(org_id):
+    if not isinstance(org_id, str) or not ORG_ID.fullmatch(org_id):
+        raise AnsibleFilterError(f"org_id: {org_id!r} is not an AWS Organizations id (o- and 10 to 32 characters)")
+    return org_id
+
+
+def _buckets(ml_buckets):
+    buckets = _string_list("ml_buckets", ml_buckets, "S3 bucket names")
+    if not buckets:
+        raise AnsibleFilterError("ml_buckets: the list is empty; the RCPs protect perimeter_ml_buckets")
+    for bucket in buckets:
+        if not isinstance(bucket, str) or not S3_BUCKET.fullmatch(bucket):
+            raise AnsibleFilterError(f"ml_buckets: {bucket!r} is not an S3 bucket name (give the name, not an ARN)")
+    return sorted(set(buckets))
+
+
+def _ids(field, values, pattern, what):
+    values = _string_list(field, values, what)
+    for value in values:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise AnsibleFilterError(f"{field}: {value!r} is not {what}")
+    return sorted(set(values))
+
+
+def _rcp(field, statement):
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    minified(document, field=field, limit=RCP_MAX_SIZE, kind="a resource control policy", owner="Organizations",
+             hint="name fewer buckets, networks or break-glass principals")
+    return document
+
+
+def resource_control_policies(org_id, ml_buckets, egress_ips, vpc_ids, vpce_ids=None, break_glass_principals=None):
+    """Resource control policies for ``ml_buckets``, the resource-side equivalents of the perimeter:
+    only principals of ``org_id`` (``mlperimeter-ml-buckets-identity``), and only from the egress IPs,
+    ``vpc_ids`` or ``vpce_ids`` (``mlperimeter-ml-buckets-network``). AWS service principals and
+    services acting for a caller pass, as do ``break_glass_principals`` (by ARN). Returns a dict of
+    name to document, for an operator to attach in the organisation's management account."""
+    org = _org_id(org_id)
+    buckets = _buckets(ml_buckets)
+    networks = _egress_networks(egress_ips)
+    vpcs = _ids("vpc_ids", vpc_ids, VPC_ID, "a VPC id (vpc- and 8 or 17 hex digits)")
+    if not vpcs:
+        raise AnsibleFilterError("vpc_ids: the list is empty; name the browser and SageMaker VPCs")
+    endpoints = _ids("vpce_ids", vpce_ids, VPCE_ID, "a VPC endpoint id (vpce- and 8 or 17 hex digits)")
+    principals = _principals(break_glass_principals)
+    resources = sorted(f"arn:aws:s3:::{bucket}{suffix}" for bucket in buckets for suffix in ("", "/*"))
+    exempt = {"ArnNotLikeIfExists": {"aws:PrincipalArn": principals}} if principals else {}
+    not_from = {"aws:SourceVpc": vpcs, **({"aws:SourceVpce": endpoints} if endpoints else {})}
+    return {
+        "mlperimeter-ml-buckets-identity": _rcp("resource_control_policies.identity", {
+            "Sid": "DenyPrincipalsOutsideOrganisation",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            "Condition": {
+                "StringNotEqualsIfExists": {"aws:PrincipalOrgID": org},
+                "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+                **exempt,
+            },
+        }),
+        "mlperimeter-ml-buckets-network": _rcp("resource_control_policies.network", {
+            "Sid": "DenyOutsidePerimeterNetworks",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            # All blocks are ANDed: denied only when the request is from none of the networks.
+            "Condition": {
+                "NotIpAddressIfExists": {"aws:SourceIp": networks},
+                "StringNotEqualsIfExists": not_from,
+                "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
+                **exempt,
+            },
+        }),
+    }
+
+
 class FilterModule:
     def filters(self):
         return {
             "network_perimeter_policy": network_perimeter_policy,
+            "resource_perimeter_policy": resource_perimeter_policy,
+            "resource_control_policies": resource_control_policies,
             "iam_policy_size": iam_policy_size,
         }
