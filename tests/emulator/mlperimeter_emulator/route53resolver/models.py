@@ -23,7 +23,8 @@ from itertools import islice
 from moto.core.base_backend import BackendDict
 from moto.core.common_models import BaseModel
 from moto.moto_api._internal import mock_random
-from moto.route53resolver.exceptions import TagValidationException
+from moto.route53resolver.exceptions import InvalidRequestException, TagValidationException
+from moto.route53resolver.exceptions import ResourceNotFoundException as QueryLogNotFoundException
 from moto.route53resolver.models import Route53ResolverBackend as MotoRoute53ResolverBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
@@ -989,6 +990,41 @@ class Route53ResolverBackend(MotoRoute53ResolverBackend):
         """
         configs = [self._firewall_config(vpc_id) for vpc_id in sorted(self.ec2_backend.vpcs)]
         return _page(configs, next_token, max_results or 10, _scope("ListFirewallConfigs"))
+
+    # -- query logging: moto has create, get, list and associate; delete and disassociate here ----
+
+    def delete_resolver_query_log_config(self, config_id):
+        """Delete a query log config; AWS requires its VPCs to be disassociated first."""
+        config = self.get_resolver_query_log_config(config_id)
+        associated = [a for a in self.resolver_query_log_config_associations.values()
+                      if a.resolver_query_log_config_id == config_id]
+        if associated:
+            vpcs = ", ".join(sorted(a.resource_id for a in associated))
+            raise InvalidRequestException(
+                f"The query logging configuration '{config_id}' is associated with {vpcs}. "
+                "Disassociate all VPCs from it before deleting it."
+            )
+        del self.resolver_query_log_configs[config_id]
+        self.tagger.delete_all_tags_for_resource(config.arn)
+        # Deletion completes in the background; the answer shows it under way.
+        config.status = "DELETING"
+        return config
+
+    def disassociate_resolver_query_log_config(self, config_id, resource_id):
+        config = self.get_resolver_query_log_config(config_id)
+        association = next(
+            (a for a in self.resolver_query_log_config_associations.values()
+             if a.resolver_query_log_config_id == config_id and a.resource_id == resource_id),
+            None,
+        )
+        if association is None:
+            raise QueryLogNotFoundException(
+                f"The query logging configuration '{config_id}' is not associated with the VPC '{resource_id}'."
+            )
+        del self.resolver_query_log_config_associations[association.id]
+        config.association_count -= 1
+        association.status = "DELETING"
+        return association
 
 
 route53resolver_backends = BackendDict(Route53ResolverBackend, "route53resolver")

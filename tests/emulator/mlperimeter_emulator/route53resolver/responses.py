@@ -229,6 +229,20 @@ class Route53ResolverResponse(MotoRoute53ResolverResponse):
         )
         return json.dumps(_with_token({"FirewallConfigs": [config.description() for config in configs]}, next_token))
 
+    # -- query logging (moto lacks these two) -----------------------------------------------
+
+    def delete_resolver_query_log_config(self):
+        config = self.route53resolver_backend.delete_resolver_query_log_config(
+            self._get_param("ResolverQueryLogConfigId")
+        )
+        return json.dumps({"ResolverQueryLogConfig": config.description()})
+
+    def disassociate_resolver_query_log_config(self):
+        association = self.route53resolver_backend.disassociate_resolver_query_log_config(
+            self._get_param("ResolverQueryLogConfigId"), self._get_param("ResourceId")
+        )
+        return json.dumps({"ResolverQueryLogConfigAssociation": association.description()})
+
 
 def _with_token(answer, next_token):
     if next_token:
