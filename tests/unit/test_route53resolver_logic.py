@@ -251,3 +251,29 @@ def test_only_one_refuses_to_guess():
         r53r.only_one([{"Id": "rslvr-fdl-2"}, {"Id": "rslvr-fdl-1"}], "firewall domain list", "approved")
     assert "rslvr-fdl-1, rslvr-fdl-2" in raised.value.message
     assert r53r.only_one([], "firewall domain list", "approved") is None
+
+
+class FakeLists:
+    """A client whose domain list goes through ``statuses``, one a read."""
+
+    def __init__(self, statuses):
+        self.statuses = list(statuses)
+        self.reads = 0
+
+    def get_firewall_domain_list(self, FirewallDomainListId):  # noqa: N803 - boto3's member name
+        self.reads += 1
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return {"FirewallDomainList": {"Id": FirewallDomainListId, "Status": status, "StatusMessage": "m"}}
+
+
+def test_wait_domain_list_polls_until_complete():
+    client = FakeLists(["UPDATING", "UPDATING", "COMPLETE"])
+    assert r53r.wait_domain_list(client, "rslvr-fdl-1", timeout=5, sleep=0.01)["Status"] == "COMPLETE"
+    assert client.reads == 3
+
+
+def test_wait_domain_list_times_out_and_reports_failed_imports():
+    with pytest.raises(r53r.AnsibleRoute53ResolverError, match="still UPDATING after 0 seconds"):
+        r53r.wait_domain_list(FakeLists(["UPDATING"]), "rslvr-fdl-1", timeout=0, sleep=0.01)
+    with pytest.raises(r53r.AnsibleRoute53ResolverError, match="rslvr-fdl-1: m"):
+        r53r.wait_domain_list(FakeLists(["COMPLETE_IMPORT_FAILED"]), "rslvr-fdl-1", timeout=5, sleep=0.01)

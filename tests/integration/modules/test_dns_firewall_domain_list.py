@@ -160,12 +160,15 @@ def test_a_list_over_1000_is_cleared_in_remove_batches(emulator, account_id, fw)
 
 
 def test_survives_throttling(emulator, account_id, fw):
-    emulator.add_fault(operation="UpdateFirewallDomains", error="ThrottlingException", rate=0.3, seed=7)
+    emulator.add_fault(operation="UpdateFirewallDomains", error="ThrottlingException", rate=0.3, seed=7,
+                       account=account_id)
     try:
         result = run(emulator, account_id, {"name": "big", "domains": [f"h{i}.example" for i in range(3000)]})
     finally:
         emulator.clear_faults()
     assert result["changed"] is True, result
+    statuses = [c["status"] for c in own_calls(emulator, account_id, "UpdateFirewallDomains")]
+    assert statuses.count(400) >= 1 and statuses.count(200) == 3, statuses
     (fdl,) = lists_named(fw, "big")
     assert len(domains_of(fw, fdl["Id"])) == 3000
 
