@@ -1,0 +1,1 @@
+"""Fixes to moto's Route 53 record sets (see ``patches``)."""
