@@ -187,3 +187,18 @@ def test_permission_sets_without_the_identity_center_account_are_refused(emulato
     assert refused.returncode != 0, refused.output
     assert (f"M1 in account {ml_one}: the inventory names permission sets {PERMISSION_SET}, which need the Identity "
             "Center administration account (perimeter_identity_center_account_id" in one_line(refused))
+
+
+def test_the_accounts_of_one_wave_take_the_new_reference_together(emulator, tmp_path):
+    identity_center, ml_one, ml_two = new_account(), new_account(), new_account()
+    inventory = write_inventory(tmp_path / "hosts.yml", emulator, identity_center, [ml_one, ml_two])
+    rollout, _ = write_playbooks(tmp_path)
+    for account in (ml_one, ml_two):
+        emulator.client("iam", account).create_policy(PolicyName=POLICY, Path=PATH, PolicyDocument=DOCUMENT)
+
+    both = run_playbook(emulator, rollout, inventory=inventory)
+
+    assert both.returncode == 0, both.output
+    center = IdentityCenter(emulator, identity_center)
+    assert center.references() == [{"Name": POLICY, "Path": PATH}]
+    assert center.accounts(PROVISIONED) == sorted([ml_one, ml_two])
