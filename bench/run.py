@@ -25,14 +25,14 @@ from support.emulator import Emulator, EmulatorProcess  # noqa: E402
 DEFAULT_LADDER = (1, 4, 16, 64)
 def inventory(accounts):
     ml_hosts = {
-        f"ml-bench-{index:03d}": {"aws_account_id": f"{300000000000 + index:012d}", "aws_region": "eu-west-1"}
+        f"ml-bench-{index:03d}": {"aws_account_id": f"{300000000000 + index:012d}", "aws_region": "us-east-1"}
         for index in range(1, accounts + 1)
     }
     return {
         "all": {
             "children": {
                 "perimeter_access": {
-                    "hosts": {"access": {"aws_account_id": "111111111111", "aws_region": "eu-west-1"}}
+                    "hosts": {"access": {"aws_account_id": "111111111111", "aws_region": "us-east-1"}}
                 },
                 "perimeter_ml": {"children": {"wave1_canary": {"hosts": ml_hosts}}},
             }

@@ -7,6 +7,7 @@ from support.ansible import run_playbook
 from support.calls import writes
 
 ACCESS = "111111111111"
+REGION = "us-east-1"
 ML_ACCOUNTS = ("222222222222", "333333333333", "444444444444")
 LOCAL = {ACCESS, *ML_ACCOUNTS}
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
@@ -14,14 +15,14 @@ TRANSFERS = ("copyAllowed", "pasteAllowed", "downloadAllowed", "uploadAllowed", 
 
 
 def _published(emulator):
-    ssm = emulator.client("ssm", ACCESS)
+    ssm = emulator.client("ssm", ACCESS, region=REGION)
     answer = ssm.get_parameters_by_path(Path="/mlperimeter/access", Recursive=True)["Parameters"]
     return {p["Name"].rsplit("/", 1)[-1]: p["Value"] for p in answer}
 
 
 def test_the_access_account_has_a_locked_down_portal_leaving_through_published_egress_ips(rolled_out):
     emulator = rolled_out
-    web = emulator.client("workspaces-web", ACCESS)
+    web = emulator.client("workspaces-web", ACCESS, region=REGION)
     (portal,) = [p for p in web.list_portals()["portals"] if p["displayName"] == "mlperimeter"]
     portal = web.get_portal(portalArn=portal["portalArn"])["portal"]
     assert portal["portalStatus"] == "Active"
@@ -30,7 +31,7 @@ def test_the_access_account_has_a_locked_down_portal_leaving_through_published_e
     subnet_ids = web.get_network_settings(networkSettingsArn=portal["networkSettingsArn"])["networkSettings"][
         "subnetIds"]
 
-    ec2 = emulator.client("ec2", ACCESS)
+    ec2 = emulator.client("ec2", ACCESS, region=REGION)
     subnets = ec2.describe_subnets(SubnetIds=subnet_ids)["Subnets"]
     assert len({s["AvailabilityZone"] for s in subnets}) >= 2
     nat_by_id = {n["NatGatewayId"]: n for n in ec2.describe_nat_gateways()["NatGateways"]}
@@ -50,7 +51,7 @@ def test_each_ml_account_has_a_closed_vpc_and_the_network_perimeter_on_its_data_
     emulator = rolled_out
     egress_ips = sorted(_published(emulator)["egress-ips"].split(","))
     for account in ML_ACCOUNTS:
-        ec2 = emulator.client("ec2", account)
+        ec2 = emulator.client("ec2", account, region=REGION)
         (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:mlperimeter:control", "Values": ["M1"]}])["Vpcs"]
         vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
         assert ec2.describe_internet_gateways(
@@ -59,7 +60,7 @@ def test_each_ml_account_has_a_closed_vpc_and_the_network_perimeter_on_its_data_
         targets = {key for table in ec2.describe_route_tables(Filters=vpc_filter)["RouteTables"]
                    for route in table["Routes"] for key in route if key.endswith("Id") and key != "GatewayId"}
         assert targets <= {"DestinationPrefixListId"}
-        iam = emulator.client("iam", account)
+        iam = emulator.client("iam", account, region=REGION)
         attached = iam.list_attached_role_policies(RoleName="mlperimeter-data-scientist")["AttachedPolicies"]
         (policy,) = [p for p in attached if p["PolicyName"] == "mlperimeter-network-perimeter"]
         version = iam.get_policy(PolicyArn=policy["PolicyArn"])["Policy"]["DefaultVersionId"]

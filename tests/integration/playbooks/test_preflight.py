@@ -24,7 +24,7 @@ def test_every_inventory_account_is_reached_through_its_own_deploy_role(emulator
     identities = {c["account"] for c in calls if c["operation"] == "GetCallerIdentity"} & LOCAL_ACCOUNTS
     assert identities == LOCAL_ACCOUNTS
     for account in LOCAL_ACCOUNTS:
-        assert f"reached account {account} in eu-west-1" in run.output
+        assert f"reached account {account} in us-east-1" in run.output
 
 
 def test_session_secrets_never_reach_the_output_even_verbose(emulator):
