@@ -4,9 +4,9 @@ import re
 import time
 
 import pytest
-from botocore.exceptions import ClientError
 
-from support.shapes import assert_output_shape
+from support.contract import call_operation as call
+from support.contract import refused
 
 TRANSITIONAL = {"UPDATING", "IMPORTING", "DELETING"}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -17,24 +17,8 @@ def fw(aws):
     return aws("route53resolver")
 
 
-def call(client, operation, **params):
-    """Call ``operation`` and check the answer against botocore's output shape."""
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-    response = getattr(client, method)(**params)
-    assert_output_shape(client, operation, response)
-    return response
 
 
-def refused(client, operation, code, *fragments, **params):
-    """Call ``operation``, expect ``code``, and check the message names each fragment."""
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-    with pytest.raises(ClientError) as raised:
-        getattr(client, method)(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    for fragment in fragments:
-        assert fragment.lower() in error["Message"].lower(), error["Message"]
-    return error["Message"]
 
 
 def new_list(fw, name="approved", **params):

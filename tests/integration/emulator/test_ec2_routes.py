@@ -4,7 +4,7 @@ filters, flow logs and DHCP options, driven through boto3."""
 import pytest
 from botocore.exceptions import ClientError
 
-from support.shapes import assert_output_shape
+from support.contract import call
 
 REGION = "eu-west-1"
 
@@ -14,10 +14,6 @@ def ec2(aws):
     return aws("ec2")
 
 
-def call(client, method, **kwargs):
-    response = getattr(client, method)(**kwargs)
-    assert_output_shape(client, client.meta.method_to_api_mapping[method], response)
-    return response
 
 
 @pytest.fixture

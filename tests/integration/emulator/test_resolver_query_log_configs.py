@@ -1,11 +1,10 @@
 """Resolver query logging in the emulator: moto's configs and associations, with delete and disassociate."""
 
-import re
 
 import pytest
-from botocore.exceptions import ClientError
 
-from support.shapes import assert_output_shape
+from support.contract import call_operation as call
+from support.contract import refused
 
 
 @pytest.fixture
@@ -13,21 +12,8 @@ def r53r(aws):
     return aws("route53resolver")
 
 
-def call(client, operation, **params):
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-    response = getattr(client, method)(**params)
-    assert_output_shape(client, operation, response)
-    return response
 
 
-def refused(client, operation, code, *fragments, **params):
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-    with pytest.raises(ClientError) as raised:
-        getattr(client, method)(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    for fragment in fragments:
-        assert fragment in error["Message"], error["Message"]
 
 
 @pytest.fixture

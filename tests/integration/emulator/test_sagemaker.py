@@ -7,7 +7,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from support.shapes import assert_output_shape
+from support.contract import call
 
 
 @pytest.fixture
@@ -37,11 +37,6 @@ def role(account_id):
     return f"arn:aws:iam::{account_id}:role/sagemaker-execution"
 
 
-def call(client, method, **kwargs):
-    """Call ``method`` and check the answer against botocore's output shape."""
-    response = getattr(client, method)(**kwargs)
-    assert_output_shape(client, client.meta.method_to_api_mapping[method], response)
-    return response
 
 
 def error(client, method, **kwargs):

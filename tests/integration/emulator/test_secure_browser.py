@@ -6,7 +6,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support.shapes import assert_output_shape
+from support.contract import call
 
 SUBNETS = ["subnet-0a1b2c3d", "subnet-1a2b3c4d"]
 POLICY = json.dumps(
@@ -20,11 +20,6 @@ def web(aws):
     return aws("workspaces-web")
 
 
-def call(client, method, **kwargs):
-    """Call ``method`` and check the answer against botocore's output shape."""
-    response = getattr(client, method)(**kwargs)
-    assert_output_shape(client, client.meta.method_to_api_mapping[method], response)
-    return response
 
 
 def error_of(raised):

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from support.shapes import assert_output_shape
+from support.contract import call
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -36,10 +36,6 @@ def web(aws):
     return aws("workspaces-web")
 
 
-def call(client, method, **kwargs):
-    response = getattr(client, method)(**kwargs)
-    assert_output_shape(client, client.meta.method_to_api_mapping[method], response)
-    return response
 
 
 def test_trust_store_certificates_are_listed_fetched_added_and_removed(web, account_id):

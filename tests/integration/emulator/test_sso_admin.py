@@ -6,7 +6,7 @@ import random
 import pytest
 from botocore.exceptions import ClientError
 
-from support.shapes import assert_output_shape
+from support.contract import call
 
 POLICY = "mlperimeter-network-perimeter"
 PATH = "/mlperimeter/"
@@ -14,10 +14,6 @@ REFERENCE = {"Name": POLICY, "Path": PATH}
 DOCUMENT = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}'
 
 
-def call(client, method, **kwargs):
-    response = getattr(client, method)(**kwargs)
-    assert_output_shape(client, client.meta.method_to_api_mapping[method], response)
-    return response
 
 
 def error(client, method, **kwargs):
