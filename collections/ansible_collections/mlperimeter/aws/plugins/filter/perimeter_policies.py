@@ -375,13 +375,27 @@ def _org_id(org_id):
     return org_id
 
 
-def _buckets(ml_buckets):
+# Prefixes and suffixes S3 reserves for its own names (access point aliases, directory and table
+# buckets, Multi-Region Access Points, documentation examples).
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def _is_bucket_name(name):
+    return (isinstance(name, str) and S3_BUCKET.fullmatch(name) is not None and ".-" not in name
+            and "-." not in name and not name.startswith(S3_RESERVED_PREFIXES)
+            and not name.endswith(S3_RESERVED_SUFFIXES))
+
+
+def _buckets(ml_buckets, why="the RCPs protect perimeter_ml_buckets"):
     buckets = _string_list("ml_buckets", ml_buckets, "S3 bucket names")
     if not buckets:
-        raise AnsibleFilterError("ml_buckets: the list is empty; the RCPs protect perimeter_ml_buckets")
+        raise AnsibleFilterError(f"ml_buckets: the list is empty; {why}")
     for bucket in buckets:
-        if not isinstance(bucket, str) or not S3_BUCKET.fullmatch(bucket):
-            raise AnsibleFilterError(f"ml_buckets: {bucket!r} is not an S3 bucket name (give the name, not an ARN)")
+        if not _is_bucket_name(bucket):
+            raise AnsibleFilterError(
+                f"ml_buckets: {bucket!r} is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and "
+                "hyphens, beginning and ending with a letter or digit; give the name, not an ARN)")
     return sorted(set(buckets))
 
 
@@ -447,11 +461,68 @@ def resource_control_policies(org_id, ml_buckets, egress_ips, vpc_ids, vpce_ids=
     }
 
 
+# SageMaker guardrails (M3) -------------------------------------------------------------------------------
+
+SCP_MAX_SIZE = 5120
+# Every action that starts SageMaker compute and takes a VPC configuration, which it reports in
+# sagemaker:VpcSubnets (the data-perimeter examples' PreventNonVPCDeploymentSageMaker). Transform jobs
+# and endpoints are left out: they support no such key and run in the VPC of the model they serve,
+# so CreateModel guards them.
+SAGEMAKER_VPC_ACTIONS = [
+    "sagemaker:CreateAutoMLJob", "sagemaker:CreateAutoMLJobV2", "sagemaker:CreateCluster",
+    "sagemaker:CreateDataQualityJobDefinition", "sagemaker:CreateDomain", "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModel", "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition", "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateMonitoringSchedule", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob", "sagemaker:UpdateMonitoringSchedule",
+]
+SAGEMAKER_DOMAIN_ACTIONS = ["sagemaker:CreateDomain", "sagemaker:UpdateDomain"]
+GUARDRAILS_SIZE_HINT = "name fewer break-glass principals"
+
+
+def _sagemaker_guardrails(break_glass_principals):
+    exempt = _break_glass(_principals(break_glass_principals))
+    return {"Version": "2012-10-17", "Statement": [
+        # IfExists: a CreateDomain that names no network access type gets AWS's default,
+        # PublicInternetOnly, and an UpdateDomain must restate VpcOnly.
+        _deny("DenySageMakerDomainsNotVpcOnly", SAGEMAKER_DOMAIN_ACTIONS,
+              {"StringNotEqualsIfExists": {"sagemaker:AppNetworkAccessType": "VpcOnly"}, **exempt}),
+        _deny("DenySageMakerComputeOutsideVpc", sorted(SAGEMAKER_VPC_ACTIONS),
+              {"Null": {"sagemaker:VpcSubnets": "true"}, **exempt}),
+        # A notebook instance that does not ask for Disabled gets AWS's default, Enabled.
+        _deny("DenyNotebookDirectInternetAccess", "sagemaker:CreateNotebookInstance",
+              {"StringNotEqualsIfExists": {"sagemaker:DirectInternetAccess": "Disabled"}, **exempt}),
+    ]}
+
+
+def sagemaker_guardrails_policy(break_glass_principals=None):
+    """The M3 SageMaker guardrails, a customer-managed policy for the data-scientist and execution roles.
+
+    It denies: creating or updating a domain unless its network access is ``VpcOnly``; creating jobs
+    (training, processing, tuning, AutoML, monitoring), models, clusters, notebook instances and domains
+    without VPC subnets; creating a notebook instance with direct internet access (AWS's default).
+    ``break_glass_principals`` are exempt by ARN. Returns minified JSON, sorted, refused over IAM's 6,144
+    characters."""
+    return minified(_sagemaker_guardrails(break_glass_principals), field="sagemaker_guardrails_policy",
+                    hint=GUARDRAILS_SIZE_HINT)
+
+
+def sagemaker_guardrails_scp(break_glass_principals=None):
+    """The SageMaker guardrails of :func:`sagemaker_guardrails_policy` as a service control policy, for an
+    operator to attach at the ML accounts' OU. Returns minified JSON, sorted, refused over Organizations'
+    5,120 characters for an SCP."""
+    return minified(_sagemaker_guardrails(break_glass_principals), field="sagemaker_guardrails_scp",
+                    limit=SCP_MAX_SIZE, kind="a service control policy", owner="Organizations",
+                    hint=GUARDRAILS_SIZE_HINT)
+
+
 class FilterModule:
     def filters(self):
         return {
             "network_perimeter_policy": network_perimeter_policy,
             "resource_perimeter_policy": resource_perimeter_policy,
             "resource_control_policies": resource_control_policies,
+            "sagemaker_guardrails_policy": sagemaker_guardrails_policy,
+            "sagemaker_guardrails_scp": sagemaker_guardrails_scp,
             "iam_policy_size": iam_policy_size,
         }
