@@ -145,7 +145,9 @@ def sagemaker_endpoint_policy(org_id, region, ou_paths=None):
     """The policy of every interface endpoint of the SageMaker VPC (the data-perimeter examples'
     ``default_endpoint_policy``): principals of ``org_id`` (under ``ou_paths`` when given) on resources of
     ``org_id``; AWS service principals; and principals of ``org_id`` reading SageMaker's ECR images and
-    JumpStart buckets in ``region``. Minified JSON, sorted."""
+    JumpStart buckets in ``region``. Not for S3 endpoints, gateway or interface: it would let objects be
+    written to any bucket of the organisation; they take :func:`s3_gateway_endpoint_policy`. Minified JSON,
+    sorted."""
     org = _org_id(org_id)
     region = _region("region", region)
     if region not in SAGEMAKER_IMAGE_ACCOUNTS:
@@ -162,7 +164,8 @@ def sagemaker_endpoint_policy(org_id, region, ou_paths=None):
 
 
 def s3_gateway_endpoint_policy(org_id, ml_buckets, region, ou_paths=None):
-    """The S3 gateway endpoint's policy in the SageMaker VPC: principals of ``org_id`` (under ``ou_paths``
+    """The policy of the SageMaker VPC's S3 gateway endpoint (and of an S3 interface endpoint, if one is
+    added): principals of ``org_id`` (under ``ou_paths``
     when given) write objects only to ``ml_buckets`` (when the bucket is still the organisation's), read
     only the organisation's buckets and SageMaker's JumpStart buckets in ``region``; ECR image layers can
     be downloaded. Minified JSON, sorted."""
