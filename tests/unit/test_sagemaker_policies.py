@@ -359,7 +359,7 @@ class _Ec2:
     def __init__(self, vpc_id):
         self.vpc_id = vpc_id
 
-    def describe_subnets(self, Filters):  # noqa: N803 - boto3's argument name
+    def describe_subnets(self, Filters):
         assert Filters == [{"Name": "vpc-id", "Values": [self.vpc_id]}]
         return {"Subnets": [{"SubnetId": subnet, "VpcId": self.vpc_id} for subnet in SUBNETS]}
 
