@@ -346,3 +346,48 @@ def test_notebook_rejects_unknown_direct_internet_access_value(sm, network, role
                    RoleArn=role, SubnetId=network["subnets"][0], DirectInternetAccess="Sometimes")
     assert answer["Code"] == "ValidationException"
     assert "directInternetAccess" in answer["Message"]
+
+
+def test_space_round_trip_and_it_keeps_the_domain(sm, network, role, account_id):
+    domain_id = create_domain(sm, network, role)["DomainId"]
+    call(sm, "create_user_profile", DomainId=domain_id, UserProfileName="alice")
+    arn = call(sm, "create_space", DomainId=domain_id, SpaceName="shared",
+               OwnershipSettings={"OwnerUserProfileName": "alice"},
+               SpaceSharingSettings={"SharingType": "Private"})["SpaceArn"]
+    assert arn == f"arn:aws:sagemaker:eu-west-1:{account_id}:space/{domain_id}/shared"
+    space = call(sm, "describe_space", DomainId=domain_id, SpaceName="shared")
+    assert space["Status"] == "InService"
+    assert space["OwnershipSettings"] == {"OwnerUserProfileName": "alice"}
+    listed = call(sm, "list_spaces", DomainIdEquals=domain_id)["Spaces"]
+    assert [s["SpaceName"] for s in listed] == ["shared"]
+    assert error(sm, "create_space", DomainId=domain_id, SpaceName="shared")["Code"] == "ResourceInUse"
+    assert error(sm, "create_space", DomainId=domain_id, SpaceName="orphan",
+                 OwnershipSettings={"OwnerUserProfileName": "bob"})["Code"] == "ResourceNotFound"
+    call(sm, "delete_user_profile", DomainId=domain_id, UserProfileName="alice")
+    answer = error(sm, "delete_domain", DomainId=domain_id)
+    assert answer["Code"] == "ResourceInUse"
+    assert "spaces: shared" in answer["Message"]
+    app = dict(DomainId=domain_id, SpaceName="shared", AppType="JupyterLab", AppName="default")
+    call(sm, "create_app", **app)
+    assert error(sm, "delete_space", DomainId=domain_id, SpaceName="shared")["Code"] == "ResourceInUse"
+    call(sm, "delete_app", **app)
+    call(sm, "delete_space", DomainId=domain_id, SpaceName="shared")
+    assert error(sm, "describe_space", DomainId=domain_id, SpaceName="shared")["Code"] == "ResourceNotFound"
+    sm.delete_domain(DomainId=domain_id)
+
+
+def test_app_in_a_space_that_does_not_exist_is_refused(sm, network, role):
+    domain_id = create_domain(sm, network, role)["DomainId"]
+    answer = error(sm, "create_app", DomainId=domain_id, SpaceName="nowhere", AppType="JupyterLab",
+                   AppName="default")
+    assert answer["Code"] == "ResourceNotFound"
+    assert "nowhere" in answer["Message"]
+
+
+def test_add_tags_replaces_the_value_of_a_key(sm, network, role):
+    arn = create_domain(sm, network, role, Tags=[{"Key": "stage", "Value": "alert"}])["DomainArn"]
+    call(sm, "add_tags", ResourceArn=arn, Tags=[{"Key": "stage", "Value": "block"}, {"Key": "k", "Value": "v"}])
+    tags = call(sm, "list_tags", ResourceArn=arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("k", "v"), ("stage", "block")]
+    call(sm, "delete_tags", ResourceArn=arn, TagKeys=["k"])
+    assert call(sm, "list_tags", ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "block"}]

@@ -1,1 +1,1 @@
-"""SageMaker: moto's backend plus Studio domains, user profiles and apps as AWS has them."""
+"""SageMaker: moto's backend plus Studio domains, user profiles, spaces and apps as AWS has them."""

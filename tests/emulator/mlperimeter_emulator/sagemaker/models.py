@@ -1,8 +1,9 @@
-"""SageMaker AI: moto's backend with Studio domains, user profiles and apps as AWS has them.
+"""SageMaker AI: moto's backend with Studio domains, user profiles, spaces and apps as AWS has them.
 
 moto's domains have made-up identifiers and URLs, accept any enum value and
 network, and cannot be updated; user profiles, apps and presigned URLs are
-missing. Models lose ``EnableNetworkIsolation`` and processing jobs their
+missing, and so are spaces. AddTags adds a second tag of a key instead of replacing
+its value. Models lose ``EnableNetworkIsolation`` and processing jobs their
 ``ProcessingResources``. Everything else is moto's.
 """
 
@@ -42,6 +43,9 @@ PAGINATION_MODEL = {
         "input_token": "next_token", "limit_key": "max_results", "limit_default": 10, "unique_attribute": "arn",
     },
     "list_apps": {
+        "input_token": "next_token", "limit_key": "max_results", "limit_default": 10, "unique_attribute": "arn",
+    },
+    "list_spaces": {
         "input_token": "next_token", "limit_key": "max_results", "limit_default": 10, "unique_attribute": "arn",
     },
 }
@@ -189,6 +193,48 @@ class UserProfile(BaseObject):
         }
 
 
+class Space(BaseObject):
+    def __init__(self, domain, name, space_settings, ownership_settings, space_sharing_settings, display_name, tags):
+        self.domain_id = domain.id
+        self.space_name = name
+        self.arn = arn_formatter("space", f"{domain.id}/{name}", domain.account_id, domain.region_name)
+        self.space_settings = space_settings
+        self.ownership_settings = ownership_settings
+        self.space_sharing_settings = space_sharing_settings
+        self.space_display_name = display_name
+        self.home_efs_file_system_uid = str(mock_random.randint(200000, 299999))
+        self.tags = list(tags or [])
+        self.status = "InService"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def describe(self):
+        return drop_none({
+            "DomainId": self.domain_id,
+            "SpaceArn": self.arn,
+            "SpaceName": self.space_name,
+            "HomeEfsFileSystemUid": self.home_efs_file_system_uid,
+            "Status": self.status,
+            "LastModifiedTime": self.last_modified_time,
+            "CreationTime": self.creation_time,
+            "SpaceSettings": self.space_settings,
+            "OwnershipSettings": self.ownership_settings,
+            "SpaceSharingSettings": self.space_sharing_settings,
+            "SpaceDisplayName": self.space_display_name,
+        })
+
+    def summary(self):
+        return drop_none({
+            "DomainId": self.domain_id,
+            "SpaceName": self.space_name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "OwnershipSettingsSummary": self.ownership_settings,
+            "SpaceSharingSettingsSummary": self.space_sharing_settings,
+            "SpaceDisplayName": self.space_display_name,
+        })
+
+
 class App(BaseObject):
     def __init__(self, domain, user_profile_name, space_name, app_type, app_name, resource_spec, tags):
         self.domain_id = domain.id
@@ -240,6 +286,7 @@ class SageMakerBackend(SageMakerModelBackend):
     def __init__(self, region_name, account_id):
         super().__init__(region_name, account_id)
         self.user_profiles = {}
+        self.spaces = {}
         self.apps = {}
 
     # --- network configuration, checked against this account's EC2 ---
@@ -405,6 +452,11 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ResourceInUseException(
                 message=f"Domain {domain_id} cannot be deleted while it has user profiles: {', '.join(profiles)}."
             )
+        spaces = [space.space_name for space in self.spaces.values() if space.domain_id == domain_id]
+        if spaces:
+            raise ResourceInUseException(
+                message=f"Domain {domain_id} cannot be deleted while it has spaces: {', '.join(spaces)}."
+            )
         del self.domains[domain_id]
         for key in [k for k, app in self.apps.items() if app.domain_id == domain_id]:
             del self.apps[key]
@@ -465,6 +517,59 @@ class SageMakerBackend(SageMakerModelBackend):
             )
         del self.user_profiles[(domain_id, user_profile_name)]
 
+    # --- spaces ---
+
+    def _space(self, domain_id, name):
+        space = self.spaces.get((domain_id, name))
+        if space is None:
+            raise ResourceNotFound(message=f"Space {name} does not exist in domain {domain_id}")
+        return space
+
+    def create_space(self, domain_id, space_name, tags, space_settings, ownership_settings, space_sharing_settings,
+                     space_display_name):
+        domain = self._domain(domain_id)
+        check_pattern(space_name, "spaceName", NAME_PATTERN)
+        owner = (ownership_settings or {}).get("OwnerUserProfileName")
+        if owner is not None:
+            self._user_profile(domain_id, owner)
+        if (domain_id, space_name) in self.spaces:
+            raise ResourceInUseException(message=f"Space {space_name} already exists in domain {domain_id}")
+        space = Space(domain, space_name, space_settings, ownership_settings, space_sharing_settings,
+                      space_display_name, tags)
+        self.spaces[(domain_id, space_name)] = space
+        return space
+
+    def describe_space(self, domain_id, space_name):
+        return self._space(domain_id, space_name).describe()
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_spaces(self, domain_id_equals=None, space_name_contains=None):
+        return [
+            space for space in self.spaces.values()
+            if domain_id_equals in (None, space.domain_id)
+            and (not space_name_contains or space_name_contains in space.space_name)
+        ]
+
+    def delete_space(self, domain_id, space_name):
+        self._space(domain_id, space_name)
+        active = [
+            a.app_name for a in self.apps.values()
+            if (a.domain_id, a.space_name) == (domain_id, space_name) and a.status != "Deleted"
+        ]
+        if active:
+            raise ResourceInUseException(
+                message=f"Space {space_name} cannot be deleted while it has apps: {', '.join(active)}."
+            )
+        del self.spaces[(domain_id, space_name)]
+
+    # --- tags: AddTags overwrites the value of a key the resource already has ---
+
+    def add_tags(self, arn, tags):
+        resource = self._get_resource_from_arn(arn)
+        keys = {tag["Key"] for tag in tags}
+        resource.tags = [tag for tag in resource.tags if tag["Key"] not in keys] + list(tags)
+        return resource.tags
+
     # --- apps and presigned URLs ---
 
     def create_app(self, domain_id, user_profile_name, space_name, app_type, app_name, tags, resource_spec):
@@ -474,6 +579,8 @@ class SageMakerBackend(SageMakerModelBackend):
             raise ValidationError("Exactly one of UserProfileName and SpaceName must be specified.")
         if user_profile_name:
             self._user_profile(domain_id, user_profile_name)
+        else:
+            self._space(domain_id, space_name)
         app = App(domain, user_profile_name, space_name, app_type, app_name, resource_spec, tags)
         existing = self.apps.get(app.key)
         if existing is not None and existing.status != "Deleted":
@@ -523,6 +630,8 @@ class SageMakerBackend(SageMakerModelBackend):
         resource_type, _, name = arn.split(":", 5)[-1].partition("/")
         if resource_type == "user-profile":
             resource = self.user_profiles.get(tuple(name.split("/", 1)))
+        elif resource_type == "space":
+            resource = self.spaces.get(tuple(name.split("/", 1)))
         elif resource_type == "app":
             resource = next((a for a in self.apps.values() if a.arn == arn), None)
         else:

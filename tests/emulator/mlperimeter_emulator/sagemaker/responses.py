@@ -73,6 +73,38 @@ class SageMakerResponse(MotoSageMakerResponse):
         )
         return EmptyResult()
 
+    def create_space(self):
+        space = self.sagemaker_backend.create_space(
+            domain_id=self._get_param("DomainId"),
+            space_name=self._get_param("SpaceName"),
+            tags=self._get_param("Tags"),
+            space_settings=self._get_param("SpaceSettings"),
+            ownership_settings=self._get_param("OwnershipSettings"),
+            space_sharing_settings=self._get_param("SpaceSharingSettings"),
+            space_display_name=self._get_param("SpaceDisplayName"),
+        )
+        return ActionResult({"SpaceArn": space.arn})
+
+    def describe_space(self):
+        return ActionResult(self.sagemaker_backend.describe_space(
+            domain_id=self._get_param("DomainId"), space_name=self._get_param("SpaceName"),
+        ))
+
+    def list_spaces(self):
+        spaces, next_token = self.sagemaker_backend.list_spaces(
+            domain_id_equals=self._get_param("DomainIdEquals"),
+            space_name_contains=self._get_param("SpaceNameContains"),
+            next_token=self._get_param("NextToken"),
+            max_results=self._get_param("MaxResults"),
+        )
+        return ActionResult({"Spaces": [space.summary() for space in spaces], "NextToken": next_token})
+
+    def delete_space(self):
+        self.sagemaker_backend.delete_space(
+            domain_id=self._get_param("DomainId"), space_name=self._get_param("SpaceName"),
+        )
+        return EmptyResult()
+
     def _app_key(self):
         return {
             "domain_id": self._get_param("DomainId"),
