@@ -132,4 +132,6 @@ def test_too_many_accounts_for_an_endpoint_policy_are_refused():
 
 
 def test_filters_are_registered():
-    assert set(endpoint_policies.FilterModule().filters()) == {"console_endpoint_policy", "signin_endpoint_policy"}
+    assert set(endpoint_policies.FilterModule().filters()) == {
+        "console_endpoint_policy", "signin_endpoint_policy", "sagemaker_endpoint_policy", "s3_gateway_endpoint_policy",
+    }
