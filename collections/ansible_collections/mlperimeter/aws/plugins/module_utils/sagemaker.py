@@ -340,14 +340,14 @@ def desired_user_settings(params, service_model):
     if params.get("default_user_settings") is not None:
         settings, problems = to_api_members(params["default_user_settings"], service_model.shape_for("UserSettings"),
                                             "default_user_settings")
+    if settings.get("ExecutionRole") is not None and not ROLE_ARN.fullmatch(str(settings["ExecutionRole"])):
+        problems.append(f"default_user_settings.ExecutionRole: {settings['ExecutionRole']!r} is not an IAM role ARN")
     for option, member in (("default_execution_role_arn", "ExecutionRole"), ("security_group_ids", "SecurityGroups")):
         if params.get(option) is None:
             continue
         if member in settings:
             problems.append(f"default_user_settings.{member}: set it with {option} only, not both")
         settings[member] = params[option]
-    if settings.get("ExecutionRole") is not None and not ROLE_ARN.fullmatch(str(settings["ExecutionRole"])):
-        problems.append(f"default_user_settings.ExecutionRole: {settings['ExecutionRole']!r} is not an IAM role ARN")
     return (settings or None), problems
 
 
