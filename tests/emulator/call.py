@@ -5,7 +5,8 @@
     call.py 111111111111 workspaces-web list_portals
     call.py 222222222222 iam get_role RoleName=mlperimeter-deploy
 
-Values are parsed as JSON when they parse, else taken as strings. The deploy role
+Values are parsed as JSON when they parse, else taken as strings; AWS_REGION picks the Region
+(us-east-1, the local inventory's, by default). The deploy role
 of the account is assumed as the playbooks do.
 """
 
@@ -47,7 +48,7 @@ def main(argv):
             params[name] = json.loads(value)
         except ValueError:
             params[name] = value
-    region = os.environ.get("AWS_REGION", "eu-west-1")
+    region = os.environ.get("AWS_REGION", "us-east-1")
     answer = getattr(client(service, account, region), operation)(**params)
     answer.pop("ResponseMetadata", None)
     print(json.dumps(answer, indent=2, default=str))
