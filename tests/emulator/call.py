@@ -5,9 +5,9 @@
     call.py 111111111111 workspaces-web list_portals
     call.py 222222222222 iam get_role RoleName=mlperimeter-deploy
 
-Values are parsed as JSON when they parse, else taken as strings; AWS_REGION picks the Region
-(us-east-1, the local inventory's, by default). The deploy role
-of the account is assumed as the playbooks do.
+Values are parsed as JSON when they parse, else taken as strings; AWS_REGION picks the
+Region (us-east-1, the local inventory's, by default). The deploy role of the account is
+assumed as the playbooks do.
 """
 
 import json
