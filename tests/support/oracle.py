@@ -159,3 +159,15 @@ def decide(requests):
 def decide_one(**kwargs):
     """Decide one request; takes :func:`request`'s arguments."""
     return decide([request(**kwargs)])[0]
+
+
+def decide_rows(rows, state, accounts):
+    """Decide every probe of attack-matrix ``rows`` against ``state`` in one oracle run.
+
+    Returns row id → [(probe, decision)], for tests that hold rendered policies to the matrix.
+    """
+    probes = [(row, probe) for row in rows for account in accounts for probe in row.probes(state, account)]
+    decided = {}
+    for (row, probe), decision in zip(probes, decide(probe.request for _, probe in probes), strict=True):
+        decided.setdefault(row.id, []).append((probe, decision))
+    return decided

@@ -434,14 +434,7 @@ def test_every_m3_policy_row_of_the_matrix_is_decided_here():
 
 @pytest.fixture(scope="module")
 def matrix_decisions():
-    state = RenderedState()
-    probes = [(row, probe) for row in M3_POLICY_ROWS for account in ML_ACCOUNTS
-              for probe in row.probes(state, account)]
-    answers = oracle.decide(probe.request for _, probe in probes)
-    decided = {}
-    for (row, probe), decision in zip(probes, answers, strict=True):
-        decided.setdefault(row.id, []).append((probe, decision))
-    return decided
+    return oracle.decide_rows(M3_POLICY_ROWS, RenderedState(), ML_ACCOUNTS)
 
 
 @pytest.mark.parametrize("row", M3_POLICY_ROWS, ids=lambda row: row.id)

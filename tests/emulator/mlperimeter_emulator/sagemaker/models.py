@@ -507,15 +507,20 @@ class SageMakerBackend(SageMakerModelBackend):
 
     def delete_user_profile(self, domain_id, user_profile_name):
         self._user_profile(domain_id, user_profile_name)
-        active = [
-            a.app_name for a in self.apps.values()
-            if (a.domain_id, a.user_profile_name) == (domain_id, user_profile_name) and a.status != "Deleted"
-        ]
+        active = self._active_apps(domain_id, user_profile_name=user_profile_name)
         if active:
             raise ResourceInUseException(
                 message=f"User profile {user_profile_name} cannot be deleted while it has apps: {', '.join(active)}."
             )
         del self.user_profiles[(domain_id, user_profile_name)]
+
+    def _active_apps(self, domain_id, **owner):
+        """Names of the apps not deleted in a domain that belong to ``owner`` (a user profile or a space)."""
+        return [
+            a.app_name for a in self.apps.values()
+            if a.domain_id == domain_id and a.status != "Deleted"
+            and all(getattr(a, attribute) == value for attribute, value in owner.items())
+        ]
 
     # --- spaces ---
 
@@ -552,10 +557,7 @@ class SageMakerBackend(SageMakerModelBackend):
 
     def delete_space(self, domain_id, space_name):
         self._space(domain_id, space_name)
-        active = [
-            a.app_name for a in self.apps.values()
-            if (a.domain_id, a.space_name) == (domain_id, space_name) and a.status != "Deleted"
-        ]
+        active = self._active_apps(domain_id, space_name=space_name)
         if active:
             raise ResourceInUseException(
                 message=f"Space {space_name} cannot be deleted while it has apps: {', '.join(active)}."

@@ -18,8 +18,9 @@ Everything the DNS Firewall modules share lives here, so the modules stay glue:
 
 import contextlib
 import re
-import time
 import uuid
+
+from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
 
 with contextlib.suppress(ImportError):  # the modules report a missing botocore
     import botocore
@@ -288,17 +289,7 @@ def resolve_rule_group(client, ref):
 
 
 def _poll(read, done, describe, timeout, sleep):
-    """Call ``read`` until ``done(answer)``; the first read is immediate, then back off to ``sleep``."""
-    deadline = time.monotonic() + timeout
-    pause = 0.1
-    while True:
-        answer = read()
-        if done(answer):
-            return answer
-        if time.monotonic() >= deadline:
-            raise AnsibleRoute53ResolverError(message=f"{describe(answer)} after {timeout} seconds")
-        time.sleep(pause)
-        pause = min(pause * 2, sleep)
+    return poll(read, done, describe, timeout, sleep, AnsibleRoute53ResolverError)
 
 
 def wait_domain_list(client, list_id, timeout, *, sleep=5):

@@ -19,8 +19,9 @@ What the domain modules share lives here, so the modules stay glue:
 
 import contextlib
 import re
-import time
 from urllib.parse import urlparse
+
+from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
 
 with contextlib.suppress(ImportError):  # the modules report a missing botocore
     import botocore
@@ -515,17 +516,7 @@ def create_problems(desired):
 
 
 def _poll(read, done, describe, timeout, sleep):
-    """Call ``read`` until ``done(answer)``; the first read is immediate, then back off to ``sleep``."""
-    deadline = time.monotonic() + timeout
-    pause = 0.1
-    while True:
-        answer = read()
-        if done(answer):
-            return answer
-        if time.monotonic() >= deadline:
-            raise AnsibleSageMakerError(message=f"{describe(answer)} after {timeout} seconds")
-        time.sleep(pause)
-        pause = min(pause * 2, sleep)
+    return poll(read, done, describe, timeout, sleep, AnsibleSageMakerError)
 
 
 def wait_in_service(client, domain_id, timeout, *, sleep=10):
