@@ -152,17 +152,34 @@ def test_default_user_settings_are_compared_where_set(emulator, account_id, sm, 
     assert lab == {"DefaultResourceSpec": {"InstanceType": "ml.t3.large"}}
 
 
-def test_switches_a_public_domain_to_vpc_only_when_no_app_runs(emulator, account_id, sm, vpc, roles):
-    run(domain_args(vpc, roles, app_network_access_type="PublicInternetOnly"), emulator, account_id)
+def make_public_domain(sm, vpc, roles):
+    """A domain someone created outside the perimeter, straight through the API."""
+    sm.create_domain(DomainName="perimeter", AuthMode="IAM", VpcId=vpc["id"], SubnetIds=vpc["subnets"][:2],
+                     AppNetworkAccessType="PublicInternetOnly",
+                     DefaultUserSettings={"ExecutionRole": roles[0], "SecurityGroups": [vpc["group"]]},
+                     Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()])
     assert the_domain(sm)["AppNetworkAccessType"] == "PublicInternetOnly"
+    return the_domain(sm)["DomainId"]
+
+
+def test_a_public_domain_is_refused_before_any_call(emulator, account_id, sm, vpc, roles):
+    mark = len(emulator.calls())
+    result = run(domain_args(vpc, roles, app_network_access_type="PublicInternetOnly"), emulator, account_id)
+    assert result["failed"]
+    assert "app_network_access_type" in result["msg"] and "PublicInternetOnly" in result["msg"]
+    assert [c for c in emulator.calls()[mark:] if c["account"] == account_id] == []
+    assert sm.list_domains()["Domains"] == []
+
+
+def test_switches_a_public_domain_to_vpc_only_when_no_app_runs(emulator, account_id, sm, vpc, roles):
+    make_public_domain(sm, vpc, roles)
     results = run_four_ways(domain_args(vpc, roles), emulator, account_id)
     assert_four_ways(results, True)
     assert the_domain(sm)["AppNetworkAccessType"] == "VpcOnly"
 
 
 def test_network_mode_is_refused_while_apps_run(emulator, account_id, sm, vpc, roles):
-    run(domain_args(vpc, roles, app_network_access_type="PublicInternetOnly"), emulator, account_id)
-    domain_id = the_domain(sm)["DomainId"]
+    domain_id = make_public_domain(sm, vpc, roles)
     sm.create_user_profile(DomainId=domain_id, UserProfileName="alice")
     sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterServer", AppName="default")
     mark = len(emulator.calls())

@@ -42,7 +42,6 @@ SERVICE = "sagemaker"
 RETRY_CODES = ["ThrottlingException", "InternalFailure", "ServiceUnavailable"]
 
 AUTH_MODES = ("IAM", "SSO")
-APP_NETWORK_ACCESS_TYPES = ("VpcOnly", "PublicInternetOnly")
 # DeleteDomain keeps the users' home EFS volume unless told otherwise: their notebooks and data live there.
 RETENTION_POLICY = {"HomeEfsFileSystem": "Retain"}
 

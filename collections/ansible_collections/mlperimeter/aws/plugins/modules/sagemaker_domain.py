@@ -14,8 +14,8 @@ description:
   - Creates, changes or deletes one SageMaker AI (Studio) domain of this account and Region, found by O(name).
     AWS does not keep names unique (a name is free again while its domain is being deleted); when two domains
     share O(name) the module refuses, naming both ids.
-  - A new domain is created with O(app_network_access_type=VpcOnly) and O(auth_mode=IAM) unless the task says
-    otherwise, and the module waits for it to be C(InService).
+  - A new domain is created in C(VpcOnly) mode, with O(auth_mode=IAM) unless the task says otherwise, and the
+    module waits for it to be C(InService).
   - An existing domain is changed with C(UpdateDomain) where AWS allows it - subnets, the default user settings
     (execution role, security groups and the rest), and the network mode while no app runs.
   - What AWS sets only when a domain is created - the VPC, the authentication mode, the KMS key - and the
@@ -58,10 +58,11 @@ options:
     elements: str
   app_network_access_type:
     description:
-      - C(VpcOnly) sends all of Studio's traffic through the domain's VPC; C(PublicInternetOnly) lets SageMaker
-        give the apps direct internet access. Changed in place while no app runs.
+      - C(VpcOnly) sends all of Studio's traffic through the domain's VPC. It is the only mode the perimeter
+        allows - C(PublicInternetOnly), which gives the apps direct internet access, is refused before any call.
+      - An existing domain in C(PublicInternetOnly) mode is switched to C(VpcOnly) in place while no app runs.
     type: str
-    choices: [VpcOnly, PublicInternetOnly]
+    choices: [VpcOnly]
     default: VpcOnly
   auth_mode:
     description:
@@ -401,7 +402,7 @@ def main():
         vpc_id=dict(type="str"),
         subnet_ids=dict(type="list", elements="str"),
         security_group_ids=dict(type="list", elements="str"),
-        app_network_access_type=dict(type="str", choices=list(sm.APP_NETWORK_ACCESS_TYPES), default="VpcOnly"),
+        app_network_access_type=dict(type="str", choices=["VpcOnly"], default="VpcOnly"),
         auth_mode=dict(type="str", choices=list(sm.AUTH_MODES), default="IAM"),
         default_execution_role_arn=dict(type="str"),
         default_user_settings=dict(type="dict"),
