@@ -129,6 +129,24 @@ def test_updates_subnets_in_place(emulator, account_id, sm, vpc, roles):
     assert results[1]["diff"]["after"]["subnet_ids"] == sorted(vpc["subnets"][1:])
 
 
+def test_every_update_restates_vpc_only(emulator, account_id, sm, vpc, roles, monkeypatch):
+    """The SageMaker guardrails and their SCP deny an UpdateDomain that does not send VpcOnly."""
+    run(domain_args(vpc, roles), emulator, account_id)
+    sent = []
+    call = sm_utils.call
+
+    def recording(client, method, what, **kwargs):
+        if method == "update_domain":
+            sent.append(kwargs)
+        return call(client, method, what, **kwargs)
+
+    monkeypatch.setattr(sm_utils, "call", recording)
+    result = run(domain_args(vpc, roles, default_execution_role_arn=roles[1]), emulator, account_id)
+    assert result["changed"]
+    assert [request.get("AppNetworkAccessType") for request in sent] == ["VpcOnly"]
+    assert the_domain(sm)["AppNetworkAccessType"] == "VpcOnly"
+
+
 def test_updates_the_default_execution_role_and_keeps_the_other_settings(emulator, account_id, sm, vpc, roles):
     run(domain_args(vpc, roles, default_user_settings={"studio_web_portal": "ENABLED"}), emulator, account_id)
     results = run_four_ways(domain_args(vpc, roles, default_execution_role_arn=roles[1]), emulator, account_id)

@@ -338,7 +338,10 @@ def ensure_present(client, name, desired, tags, purge_tags, *, replace, check_mo
     if updates:
         changes.append(f"update domain {domain_id}: {', '.join(sm.OPTION[member] for member in updates)}")
         if not check_mode:
-            sm.call(client, "update_domain", f"update SageMaker domain {domain_id}", DomainId=domain_id, **updates)
+            # The SageMaker guardrails (and their SCP) deny an UpdateDomain that does not restate VpcOnly.
+            network = {"AppNetworkAccessType": desired["AppNetworkAccessType"] or current["AppNetworkAccessType"]}
+            sm.call(client, "update_domain", f"update SageMaker domain {domain_id}", DomainId=domain_id,
+                    **{**network, **updates})
     if sm.ensure_tags(client, domain["DomainArn"], current_tags, tags, purge_tags, check_mode=check_mode):
         changes.append(f"update tags of domain {domain_id}")
     after = sm.predicted(current, updates)
