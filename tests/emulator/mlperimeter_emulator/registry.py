@@ -20,4 +20,5 @@ BACKEND_OVERRIDES = {
 PATCH_MODULES = [
     "mlperimeter_emulator.ec2.patches",
     "mlperimeter_emulator.route53.patches",
+    "mlperimeter_emulator.organizations.patches",
 ]
