@@ -195,10 +195,10 @@ def ou_ancestry(path):
 
 
 def normalise_ou_path(path):
-    path = path.rstrip("/") if isinstance(path, str) else path
-    if not isinstance(path, str) or not OU_PATH.fullmatch(path):
+    normalised = path.rstrip("/") if isinstance(path, str) else ""
+    if not OU_PATH.fullmatch(normalised):
         raise ValueError(f"ou_paths: {path!r} is not a path of OU names from the root, such as /Root/ML")
-    return path
+    return normalised
 
 
 def order_waves(orders):
