@@ -19,6 +19,7 @@ BACKEND_OVERRIDES = {
 
 PATCH_MODULES = [
     "mlperimeter_emulator.ec2.patches",
+    "mlperimeter_emulator.ec2.deletion",
     "mlperimeter_emulator.route53.patches",
     "mlperimeter_emulator.organizations.patches",
 ]
