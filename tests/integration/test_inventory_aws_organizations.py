@@ -162,7 +162,7 @@ def test_access_and_ml_accounts_and_their_waves_in_order(listed):
     assert hosts_of(listed, "perimeter_access") == ["it-access"]
     ml = listed["perimeter_ml"]
     # Ordered by the wave-order tag (canary 1, broad 2, 3 -> wave_3), untagged last: not by name.
-    assert ml["vars"]["perimeter_waves"] == ["canary", "broad", "wave_3", "wave_unassigned"]
+    assert listed["all"]["vars"]["perimeter_waves"] == ["canary", "broad", "wave_3", "wave_unassigned"]
     assert sorted(ml["children"]) == ["broad", "canary", "wave_3", "wave_unassigned"]
     assert hosts_of(listed, "canary") == ["ml-research"]
     assert hosts_of(listed, "broad") == ["deep-research", "ml-forecasting"]
@@ -170,6 +170,17 @@ def test_access_and_ml_accounts_and_their_waves_in_order(listed):
     assert hosts_of(listed, "wave_unassigned") == ["ml-sandbox"]
     for group in ("perimeter_access", "perimeter_ml"):
         assert listed[group]["vars"]["ansible_connection"] == "local"
+
+
+def test_every_host_sees_the_waves_and_a_local_connection(emulator, org, tmp_path):
+    source = write_source(tmp_path, org)
+    for host in ("it-access", "ml-sandbox"):
+        done = run(emulator, "ansible-inventory", "-i", str(source), "--host", host)
+        assert done.returncode == 0, done.stdout + done.stderr
+        merged = json.loads(done.stdout, object_hook=trusted)
+        assert merged["perimeter_waves"] == ["canary", "broad", "wave_3", "wave_unassigned"]
+        assert merged["ansible_connection"] == "local"
+        assert merged["ansible_python_interpreter"] == "{{ ansible_playbook_python }}"
 
 
 def test_a_group_per_ou_nested_as_the_ous_are(listed):
@@ -185,21 +196,21 @@ def test_ou_paths_take_descendants_and_nothing_beside(emulator, org, tmp_path):
     assert all_hosts(listed) == ["deep-research"]
     listed = inventory(emulator, write_source(tmp_path / "infrastructure", org, ou_paths=["/Root/Infrastructure/"]))
     assert all_hosts(listed) == ["it-access"]
-    assert listed["perimeter_ml"].get("vars", {}).get("perimeter_waves") == []
+    assert listed["all"]["vars"]["perimeter_waves"] == []
 
 
 def test_access_accounts_named_by_option(emulator, org, tmp_path):
     source = write_source(tmp_path, org, ou_paths=["/Root/ML"], access_accounts=[org.accounts["ML Sandbox"]])
     listed = inventory(emulator, source)
     assert hosts_of(listed, "perimeter_access") == ["ml-sandbox"]
-    assert listed["perimeter_ml"]["vars"]["perimeter_waves"] == ["canary", "broad", "wave_3"]
+    assert listed["all"]["vars"]["perimeter_waves"] == ["canary", "broad", "wave_3"]
 
 
 def test_tag_filters_keep_only_matching_accounts(emulator, org, tmp_path):
     source = write_source(tmp_path, org, tag_filters={"team": ["research", "genomics"]})
     listed = inventory(emulator, source)
     assert all_hosts(listed) == ["deep-research", "genomics-lab", "ml-research"]
-    assert listed["perimeter_ml"]["vars"]["perimeter_waves"] == ["canary", "broad", "wave_3"]
+    assert listed["all"]["vars"]["perimeter_waves"] == ["canary", "broad", "wave_3"]
 
 
 def test_constructed_groups_and_vars(emulator, org, tmp_path):

@@ -11,7 +11,9 @@ description:
     O(default_region)), C(aws_account_name), C(aws_account_arn), C(aws_ou_path) and C(aws_account_tags).
   - Access accounts go into the group C(perimeter_access), ML accounts into a child group of
     C(perimeter_ml) per wave, named from the account's O(wave_tag) tag (accounts without one are in
-    O(default_wave)). C(perimeter_ml) gets C(perimeter_waves), its wave groups in rollout order.
+    O(default_wave)). C(perimeter_waves), the wave groups in rollout order, is set on C(all), since the
+    rollout plan reads it from whichever host runs first, the access account's included. Leave it out
+    of the C(group_vars) next to the source, which would take precedence.
   - "Waves are ordered by the smallest integer any of their accounts carries in the O(wave_order_tag)
     tag; waves without one come after those with one. Ties, and waves without an order, are ordered
     by group name."
@@ -402,7 +404,7 @@ class InventoryModule(AWSInventoryBase):
             self.inventory.add_child("perimeter_ml", wave)
             for name in names:
                 self.inventory.add_host(name, group=wave)
-        self.inventory.set_variable("perimeter_ml", "perimeter_waves", [wave for wave, _ in planned["waves"]])
+        self.inventory.set_variable("all", "perimeter_waves", [wave for wave, _ in planned["waves"]])
 
         if self.get_option("ou_groups"):
             for name, path in planned["ou_paths"].items():
