@@ -273,7 +273,13 @@ def _policies(policy_type, field, policies):
         return None
     if not isinstance(policies, dict):
         raise PolicyError(f"{field}: expected {{name: policy document}}, got {policies!r}")
-    return [_policy(policy_type, name, document) for name, document in policies.items()]
+    parsed = [_policy(policy_type, name, document) for name, document in policies.items()]
+    for statement in (s for policy in parsed for s in policy):
+        if policy_type == "rcp" and any(_is_all_wildcards(action) for action in statement.actions):
+            # Only AWS's own RCPFullAWSAccess may.
+            raise PolicyError(f"rcp policy {statement.policy!r} statement {statement.sid}: a resource control "
+                              "policy names its actions by service (\"s3:*\"), never \"*\"")
+    return parsed
 
 
 # The request -------------------------------------------------------------------------------------------
@@ -709,7 +715,7 @@ def _direct_allows(analysis):
 
 
 def _account_allows(analysis):
-    return [s for s, match in analysis.allows if match == _ACCOUNT]
+    return [] if analysis is None else [s for s, match in analysis.allows if match == _ACCOUNT]
 
 
 def _service_trusts_identity_policies(request, resource_analysis):
