@@ -314,6 +314,19 @@ def test_a_member_account_reads_only_as_delegated_administrator(emulator, org, t
     assert all_hosts(inventory(emulator, source)) == ["deep-research"]
 
 
+def test_the_example_source_reads_the_organisation(emulator, org, tmp_path):
+    """inventories/example_aws_organizations as shipped, pointed at the emulator's organisation."""
+    example = yaml.safe_load((REPO / "inventories" / "example_aws_organizations" / "aws_organizations.yml").read_text())
+    example["cache_connection"] = str(tmp_path / "cache")
+    source = write_source(tmp_path, org, **{k: v for k, v in example.items() if k not in ("plugin", "assume_role_arn")})
+    listed = inventory(emulator, source)
+    assert all_hosts(listed) == [
+        "deep-research", "genomics-lab", "it-access", "ml-forecasting", "ml-research", "ml-sandbox"]
+    assert listed["_meta"]["hostvars"]["ml-sandbox"]["aws_region"] == example["default_region"]
+    assert hosts_of(listed, "team_research") == ["deep-research", "ml-research"]
+    assert hosts_of(listed, "team_none") == ["it-access", "ml-sandbox"]
+
+
 def test_preflight_parses_the_inventory(emulator, org, tmp_path):
     source = write_source(tmp_path, org)
     done = run(emulator, "ansible-playbook", "-i", str(source), str(REPO / "playbooks" / "preflight.yml"),
