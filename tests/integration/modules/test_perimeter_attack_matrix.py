@@ -130,7 +130,23 @@ def test_bad_input_fails_before_any_call(emulator, account_id):
     assert calls == []
 
 
-# Drift in accounts of the test's own ----------------------------------------------------------------
+# Accounts of the test's own: throttling and drift ---------------------------------------------------
+
+def test_throttled_reads_are_retried(emulator):
+    rehearsal = referee._rehearse(emulator)
+    ml = rehearsal["ml"]
+    args = {"scope": "ml", "organization_id": LOCAL_VARS["perimeter_org_id"],
+            "data_scientist_roles": ["data-scientist"], "ml_buckets": [f"mlperimeter-data-{ml}"]}
+    calm, _ = run_matrix(emulator, ml, args)
+    emulator.add_fault(operation="*", error="ThrottlingException", rate=0.3, seed=7, account=ml)
+    try:
+        throttled, calls = run_matrix(emulator, ml, args)
+    finally:
+        emulator.clear_faults()
+    assert not throttled.get("failed"), throttled.get("msg")
+    assert throttled["rows"] == calm["rows"]
+    assert sum(c["status"] == 400 for c in calls) >= 3 and writes(calls) == []
+
 
 def _rows(result):
     return {r["row"]: r for r in result["rows"]}

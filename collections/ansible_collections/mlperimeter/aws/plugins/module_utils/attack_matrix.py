@@ -39,7 +39,6 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.route_evaluation i
 PASS, FAIL = "pass", "fail"
 ACCESS, ML = "access", "ml"
 SCOPES = (ACCESS, ML)
-CONTROLS = ("A1", "A2", "M1", "M2", "M3")
 
 POLICY = "policy evaluation"
 DNS = "DNS Firewall evaluation"
@@ -130,8 +129,8 @@ def _memo(method):
     return read
 
 
-def _tags(items, key="Key", value="Value"):
-    return {t[key]: t[value] for t in items or ()}
+def _tags(items):
+    return {t["Key"]: t["Value"] for t in items or ()}
 
 
 def is_managed(tags, control=None):
