@@ -72,6 +72,11 @@ lint: $(VENV_STAMP)
 		name=mlperimeter.aws.$$(basename $$module .py); \
 		$(BIN)/ansible-doc -t module $$name > /dev/null || { echo "ansible-doc cannot render $$name"; exit 1; }; \
 	done; echo "ansible-doc renders every module"
+	@set -e; for plugin in $(COLLECTION)/plugins/inventory/*.py; do \
+		[ -e "$$plugin" ] || continue; \
+		name=mlperimeter.aws.$$(basename $$plugin .py); \
+		$(BIN)/ansible-doc -t inventory $$name > /dev/null || { echo "ansible-doc cannot render $$name"; exit 1; }; \
+	done; echo "ansible-doc renders every inventory plugin"
 
 bench: $(VENV_STAMP)
 	$(BIN)/python bench/run.py
