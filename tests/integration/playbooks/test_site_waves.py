@@ -1,0 +1,165 @@
+"""site.yml wave by wave, over accounts of these tests' own: a failed canary stops the run before
+the next wave, the same site.yml then converges, a converged run writes nothing, check mode reports
+drift without writing, and waves the plan cannot follow are refused before any call.
+
+The tests of the converged set of accounts run in the order they are written.
+"""
+
+import json
+import time
+
+import pytest
+import yaml
+
+from support.ansible import run_playbook
+from support.calls import writes
+from support.inventory import fresh_account_id, write_inventory
+from support.rollout_output import calls_since, recap, summary
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def accounts():
+    return {"access": fresh_account_id(), "ml-a": fresh_account_id(), "ml-b": fresh_account_id()}
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory, accounts):
+    return write_inventory(tmp_path_factory.mktemp("waves"),
+                           {"wave1_canary": {"ml-a": accounts["ml-a"]}, "wave2": {"ml-b": accounts["ml-b"]}},
+                           access=accounts["access"])
+
+
+@pytest.fixture(scope="module")
+def failed_canary_run(emulator, inventory, accounts):
+    """site.yml with every CreateVpc in the canary account failing."""
+    emulator.add_fault(operation="CreateVpc", error="UnauthorizedOperation", account=accounts["ml-a"], rate=1.0)
+    try:
+        return run_playbook(emulator, "site.yml", inventory=inventory)
+    finally:
+        emulator.clear_faults()
+
+
+def _registry(emulator, access):
+    ssm = emulator.client("ssm", access, region=REGION)
+    answer = ssm.get_parameters_by_path(Path="/mlperimeter/registry/accounts", Recursive=True)["Parameters"]
+    return {json.loads(p["Value"])["account_id"]: json.loads(p["Value"]) for p in answer}
+
+
+def test_a_failed_canary_stops_the_run_before_the_next_wave(emulator, failed_canary_run, accounts):
+    run = failed_canary_run
+    assert run.returncode != 0
+    assert "Injected fault: UnauthorizedOperation" in run.output
+    calls = emulator.calls()
+    assert [c for c in calls if c["account"] == accounts["ml-b"]] == []
+    assert [c["status"] for c in calls if c["account"] == accounts["ml-a"] and c["operation"] == "CreateVpc"] == [400]
+    rows = summary(run.output)
+    assert rows["access"] == ("access", "A2 verified")
+    wave, state = rows["ml-a"]
+    assert wave == "wave1_canary"
+    assert state.startswith("M1 failed in ") and state.endswith("(nothing verified)")
+    assert rows["ml-b"] == ("wave2", "not started (stopped after wave1_canary failed)")
+
+
+def test_with_the_fault_cleared_the_same_site_yml_converges(emulator, failed_canary_run, inventory, accounts):
+    run = run_playbook(emulator, "site.yml", inventory=inventory)
+    assert run.returncode == 0, run.output[-6000:]
+    assert summary(run.output) == {"access": ("access", "A2 verified"),
+                                   "ml-a": ("wave1_canary", "M3 verified"), "ml-b": ("wave2", "M3 verified")}
+
+    registry = _registry(emulator, accounts["access"])
+    studio_hosts = []
+    for host in ("ml-a", "ml-b"):
+        entry = registry[accounts[host]]
+        assert entry["vpc_cidr"] == "10.30.0.0/16"
+        (studio_host,) = entry["studio_hosts"]
+        studio_hosts.append(studio_host)
+        ec2 = emulator.client("ec2", accounts[host], region=REGION)
+        (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:mlperimeter:control", "Values": ["M1"]}])["Vpcs"]
+        assert vpc["CidrBlock"] == entry["vpc_cidr"]
+        sagemaker = emulator.client("sagemaker", accounts[host], region=REGION)
+        (domain,) = sagemaker.list_domains()["Domains"]
+        assert studio_host.startswith(domain["DomainId"] + ".studio.")
+
+    web = emulator.client("workspaces-web", accounts["access"], region=REGION)
+    (portal,) = web.list_portals()["portals"]
+    settings_arn = web.get_portal(portalArn=portal["portalArn"])["portal"]["browserSettingsArn"]
+    browser_policy = web.get_browser_settings(browserSettingsArn=settings_arn)["browserSettings"]["browserPolicy"]
+    for studio_host in studio_hosts:
+        assert f"https://{studio_host}" in browser_policy
+
+
+def test_a_converged_run_changes_nothing_and_writes_nothing(emulator, inventory, accounts):
+    start = time.time()
+    run = run_playbook(emulator, "site.yml", inventory=inventory)
+    assert run.returncode == 0, run.output[-6000:]
+    assert recap(run.output) == {"access": (0, 0), "ml-a": (0, 0), "ml-b": (0, 0)}
+    assert writes(calls_since(emulator, start, set(accounts.values()))) == []
+
+
+def test_check_mode_reports_a_hand_made_drift_and_writes_nothing(emulator, inventory, accounts):
+    resolver = emulator.client("route53resolver", accounts["ml-b"], region=REGION)
+    (group,) = [g for g in resolver.list_firewall_rule_groups()["FirewallRuleGroups"]
+                if g["Name"] == "mlperimeter-sagemaker"]
+    (block,) = [r for r in resolver.list_firewall_rules(FirewallRuleGroupId=group["Id"])["FirewallRules"]
+                if r["Name"] == "block-everything-else"]
+    resolver.update_firewall_rule(FirewallRuleGroupId=group["Id"], FirewallDomainListId=block["FirewallDomainListId"],
+                                  Action="ALERT")
+
+    start = time.time()
+    run = run_playbook(emulator, "site.yml", inventory=inventory, check=True)
+    assert writes(calls_since(emulator, start, set(accounts.values()))) == []
+    changes = recap(run.output)
+    assert changes["ml-a"] == (0, 0)
+    assert changes["ml-b"][0] > 0
+    # The gate reads the live state, which check mode leaves drifted.
+    assert run.returncode != 0
+    assert f"M2 fails in account {accounts['ml-b']}" in run.output
+    rows = summary(run.output)
+    assert rows["ml-a"] == ("wave1_canary", "M3 verified")
+    assert rows["ml-b"][1].startswith("M2 failed in ") and rows["ml-b"][1].endswith("(M1 verified)")
+
+
+def _refusal(emulator, directory, waves, perimeter_waves=None):
+    accounts = {host: account for hosts in waves.values() for host, account in hosts.items()}
+    inventory = write_inventory(directory, waves)
+    if perimeter_waves is not None:
+        group_vars = inventory / "group_vars" / "all.yml"
+        group_vars.write_text(yaml.safe_dump({**yaml.safe_load(group_vars.read_text()),
+                                              "perimeter_waves": perimeter_waves}))
+    access = yaml.safe_load((inventory / "hosts.yml").read_text())["all"]["children"]["perimeter_access"]
+    start = time.time()
+    run = run_playbook(emulator, "site.yml", inventory=inventory)
+    touched = {*accounts.values(), access["hosts"]["access"]["aws_account_id"]}
+    return run, calls_since(emulator, start, touched)
+
+
+def test_a_host_in_two_waves_is_refused_before_any_call(emulator, tmp_path):
+    account = fresh_account_id()
+    run, calls = _refusal(emulator, tmp_path, {"wave1_canary": {"ml-a": account}, "wave2": {"ml-a": account}})
+    assert run.returncode != 0
+    assert "Host ml-a must be in exactly one wave of perimeter_waves (wave1_canary, wave2); " \
+           "it is in wave1_canary and wave2." in " ".join(run.output.split())
+    assert calls == []
+    rows = summary(run.output)
+    assert rows["ml-a"] == ("-", "refused by the rollout plan ('Check every ML account is in exactly one wave')")
+    assert rows["access"] == ("access", "not started (stopped after the rollout plan was refused)")
+
+
+def test_a_host_in_no_listed_wave_is_refused_before_any_call(emulator, tmp_path):
+    run, calls = _refusal(emulator, tmp_path, {"wave1_canary": {"ml-a": fresh_account_id()},
+                                               "unlisted": {"ml-b": fresh_account_id()}},
+                          perimeter_waves=["wave1_canary"])
+    assert run.returncode != 0
+    assert "Host ml-b must be in exactly one wave of perimeter_waves (wave1_canary); it is in none." \
+           in " ".join(run.output.split())
+    assert calls == []
+
+
+def test_more_waves_than_site_yml_has_slots_are_refused_before_any_call(emulator, tmp_path):
+    waves = {f"wave{n}": {f"ml-{n}": fresh_account_id()} for n in range(1, 10)}
+    run, calls = _refusal(emulator, tmp_path, waves)
+    assert run.returncode != 0
+    assert "at most 8 of them (site.yml's wave slots)" in " ".join(run.output.split())
+    assert calls == []
