@@ -152,7 +152,7 @@ def test_plan_makes_hosts_groups_and_waves():
     assert sorted(planned["hosts"]) == ["forecasting", "genomics-lab", "it-access", "ml-research", "sandbox"]
     assert planned["hosts"]["forecasting"]["aws_region"] == "eu-west-1"
     assert planned["hosts"]["sandbox"]["aws_region"] == "eu-central-1"
-    assert planned["ou_paths"]["forecasting"] == "/Root/ML/Team"
+    assert planned["hosts"]["forecasting"]["aws_ou_path"] == "/Root/ML/Team"
 
 
 def test_plan_access_accounts_by_id_or_name():

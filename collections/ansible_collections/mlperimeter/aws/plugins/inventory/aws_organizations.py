@@ -173,7 +173,7 @@ CONNECTION_VARS = {"ansible_connection": "local", "ansible_python_interpreter": 
 
 
 def sanitise(text, separator):
-    """Lower case, each run of anything but letters, digits and ``_`` as one ``separator``."""
+    """Lower case, each run of anything but letters and digits as one ``separator``, none at either end."""
     return re.sub(r"[^a-z0-9]+", separator, text.lower()).strip(separator)
 
 
@@ -320,9 +320,9 @@ def account_wave_order(account, settings):
 
 def plan(accounts, settings):
     """The hosts and groups the accounts make: ``{"hosts": {name: vars}, "access": [names],
-    "waves": [(wave, [names]), ...] in rollout order, "ou_paths": {name: path}}``.
+    "waves": [(wave, [names]), ...] in rollout order}``.
     Raises ``ValueError`` naming the account on a tag it cannot use."""
-    hosts, access, wave_hosts, wave_orders, ou_paths, owners = {}, [], {}, {}, {}, {}
+    hosts, access, wave_hosts, wave_orders, owners = {}, [], {}, {}, {}
     for account in sorted(accounts, key=lambda a: a["id"]):
         if not organizations.path_under(account["ou_path"], settings.ou_paths):
             continue
@@ -344,7 +344,6 @@ def plan(accounts, settings):
             "aws_ou_path": account["ou_path"],
             "aws_account_tags": dict(account["tags"]),
         }
-        ou_paths[name] = account["ou_path"]
         if role == "access":
             access.append(name)
             continue
@@ -352,7 +351,7 @@ def plan(accounts, settings):
         wave_hosts.setdefault(wave, []).append(name)
         wave_orders.setdefault(wave, []).append(account_wave_order(account, settings))
     waves = [(wave, wave_hosts[wave]) for wave in order_waves(wave_orders)]
-    return {"hosts": hosts, "access": access, "waves": waves, "ou_paths": ou_paths}
+    return {"hosts": hosts, "access": access, "waves": waves}
 
 
 class InventoryModule(AWSInventoryBase):
@@ -407,9 +406,9 @@ class InventoryModule(AWSInventoryBase):
         self.inventory.set_variable("all", "perimeter_waves", [wave for wave, _ in planned["waves"]])
 
         if self.get_option("ou_groups"):
-            for name, path in planned["ou_paths"].items():
+            for name, host_vars in planned["hosts"].items():
                 parent = None
-                for ancestor in ou_ancestry(path):
+                for ancestor in ou_ancestry(host_vars["aws_ou_path"]):
                     group = self.inventory.add_group(ou_group(ancestor))
                     if parent:
                         self.inventory.add_child(parent, group)
