@@ -12,6 +12,7 @@ EMULATOR_PORT := $(or $(MLPERIMETER_EMULATOR_PORT),4566)
 EMULATORCTL := $(BIN)/python tests/emulator/emulatorctl.py
 PLAYBOOK := $(BIN)/ansible-playbook
 COLLECTION := collections/ansible_collections/mlperimeter/aws
+CHROMIUM := /usr/bin/chromium
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -19,7 +20,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help demo test lint unit integration molecule bench emulator-start emulator-stop clean
 
 help:
-	@echo "make demo            roll the perimeter out over inventories/local in the emulator and leave it running"
+	@echo "make demo            roll the perimeter out over inventories/local in the emulator, verify it and leave it running"
 	@echo "make test            lint, unit, integration and molecule suites against an emulator of their own"
 	@echo "make lint            ruff, ansible-lint (production profile) and ansible-doc on every module"
 	@echo "make bench           benchmarks (not part of make test)"
@@ -44,7 +45,9 @@ emulator-stop: $(VENV_STAMP)
 
 demo: $(VENV_STAMP) emulator-start
 	MLPERIMETER_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT) $(PLAYBOOK) -i inventories/local playbooks/site.yml
+	MLPERIMETER_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT) $(PLAYBOOK) -i inventories/local playbooks/verify.yml
 	@echo
+	@echo "The evidence report: $$(ls -1d $(CURDIR)/reports/2*/ | tail -n 1)evidence.html (and evidence.json, evidence.md)"
 	@echo "The emulator is still running on http://127.0.0.1:$(EMULATOR_PORT); inspect any account with, e.g.:"
 	@echo "  $(BIN)/python tests/emulator/call.py 222222222222 ec2 describe_vpcs"
 	@echo "  AWS_ACCESS_KEY_ID=local-operator AWS_SECRET_ACCESS_KEY=local-operator aws --endpoint-url http://127.0.0.1:$(EMULATOR_PORT) \\"
@@ -58,7 +61,17 @@ test: $(VENV_STAMP) $(ORACLE_STAMP)
 unit: $(VENV_STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(VENV_STAMP) $(ORACLE_STAMP)
+# The HTML evidence report's test opens it in headless Chromium (Debian's package, installed as root).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y --no-install-recommends chromium || \
+		{ apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+	else \
+		echo "$(CHROMIUM) is missing and only root can install it (apt-get install -y --no-install-recommends chromium);" \
+		     "the HTML report's browser test will be skipped"; \
+	fi
+
+integration: $(VENV_STAMP) $(ORACLE_STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q -n 2 --dist loadfile tests/integration
 
 molecule: $(VENV_STAMP)

@@ -50,7 +50,8 @@ def _checked(items, name, fields, choices):
         missing = [field for field in fields if field not in item]
         if missing:
             raise EvidenceError(f"{where} lacks {', '.join(missing)} (got {sorted(item)})")
-        record = {field: _text(item[field]) if field == "evidence" else str(item[field]).strip() for field in fields}
+        record = {field: _text(item[field]) if field == "evidence" else str(item[field] or "").strip()
+                  for field in fields}
         if not ACCOUNT_ID.match(record["account_id"]):
             raise EvidenceError(f"{where}.account_id must be 12 digits, got {item['account_id']!r}")
         for field, allowed in choices.items():
