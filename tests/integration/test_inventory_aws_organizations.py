@@ -304,6 +304,16 @@ def test_two_accounts_making_one_host_name_fail(emulator, org, tmp_path):
     assert first in message and second in message
 
 
+def test_account_names_and_tags_are_never_templated(emulator, org, tmp_path):
+    """Whoever may rename an account or tag it must not run Jinja on the controller through the inventory."""
+    org.account("Lab {{ 7 * 7 }}", "/Root/Sandbox/Templated", team="{{ lookup('ansible.builtin.env', 'HOME') }}")
+    source = write_source(tmp_path, org, ou_paths=["/Root/Sandbox/Templated"])
+    done = run(emulator, "ansible", "-i", str(source), "lab-7-7", "-m", "ansible.builtin.debug",
+               "-a", json.dumps({"msg": "{{ aws_account_name }} / {{ aws_account_tags.team }}"}))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Lab {{ 7 * 7 }} / {{ lookup('ansible.builtin.env', 'HOME') }}" in done.stdout
+
+
 def test_a_member_account_reads_only_as_delegated_administrator(emulator, org, tmp_path):
     reader = org.account("Inventory Reader", "/Root/Infrastructure/Tooling", **{"mlperimeter:role": "none"})
     source = write_source(tmp_path, org, role_account=reader, ou_paths=["/Root/ML/Research"])
