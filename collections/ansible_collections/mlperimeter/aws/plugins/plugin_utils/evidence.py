@@ -275,18 +275,17 @@ th, td { border: 1px solid #d1d9e0; padding: .4rem .6rem; text-align: left; vert
 thead th { background: #f6f8fa; }
 th .id, th .kind { display: block; font-weight: 400; color: #59636e; font-size: .85em; }
 td.cell { min-width: 9rem; max-width: 28rem; }
-.pass { background: #dafbe1; }
-.staged { background: #fff8c5; }
-.fail { background: #ffebe9; }
-.na { background: #f6f8fa; color: #8c959f; text-align: center; }
+td.pass, .summary.pass { background: #dafbe1; }
+td.staged, .summary.staged { background: #fff8c5; }
+td.fail, .summary.fail { background: #ffebe9; }
+td.na { background: #f6f8fa; color: #8c959f; text-align: center; }
 .status { font-weight: 700; text-transform: uppercase; font-size: .85em; }
-td.pass .status, .verdict.pass { color: #1a7f37; }
-td.staged .status, .verdict.staged { color: #9a6700; }
-td.fail .status, .verdict.fail { color: #cf222e; }
+.status.pass, .verdict.pass { color: #1a7f37; }
+.status.staged, .verdict.staged { color: #9a6700; }
+.status.fail, .verdict.fail { color: #cf222e; }
 details summary { cursor: pointer; }
 details ul { margin: .3rem 0 0; padding-left: 1.1rem; }
 details li { margin-bottom: .3rem; word-break: break-word; }
-details li.pass, details li.staged, details li.fail { background: none; }
 .check { font-weight: 600; }
 ul.runs li { margin-bottom: .2rem; }
 """
@@ -300,11 +299,11 @@ def _cell(records, control):
     status = worst(r["status"] for r in records)
     items = "".join(
         f'<li class="{r["status"]}"><span class="check">{_e(r["check"])}</span> '
-        f'<span class="status">{r["status"]}</span>: <span class="evidence">{_e(r["evidence"])}</span></li>'
+        f'<span class="status {r["status"]}">{r["status"]}</span>: <span class="evidence">{_e(r["evidence"])}</span></li>'
         for r in records)
     opened = " open" if status != "pass" else ""
     return (f'<td class="cell {status}" data-control="{_e(control)}" data-status="{status}">'
-            f'<details{opened}><summary><span class="status">{status}</span> '
+            f'<details{opened}><summary><span class="status {status}">{status}</span> '
             f"({len(records)} check{'s' if len(records) != 1 else ''})</summary><ul>{items}</ul></details></td>")
 
 
@@ -367,7 +366,7 @@ def render_html(report):
                 status = record["status"]
                 opened = " open" if status != "pass" else ""
                 out.append(f'<td class="cell {status}" data-account="{_e(account["name"])}" data-status="{status}">'
-                           f'<details{opened}><summary><span class="status">{status}</span></summary><ul>'
+                           f'<details{opened}><summary><span class="status {status}">{status}</span></summary><ul>'
                            f'<li>{_e(record["procedure"])}: <span class="evidence">{_e(record["evidence"])}</span></li>'
                            "</ul></details></td>")
             out.append("</tr>")
