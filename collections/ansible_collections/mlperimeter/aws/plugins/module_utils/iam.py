@@ -135,6 +135,11 @@ def delete_policy_version(client, arn, version_id):
     client.delete_policy_version(aws_retry=True, PolicyArn=arn, VersionId=version_id)
 
 
+@IAMErrorHandler.common_error_handler("set default policy version")
+def set_default_policy_version(client, arn, version_id):
+    client.set_default_policy_version(aws_retry=True, PolicyArn=arn, VersionId=version_id)
+
+
 @IAMErrorHandler.common_error_handler("tag policy")
 def tag_policy(client, arn, tags):
     client.tag_policy(aws_retry=True, PolicyArn=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
