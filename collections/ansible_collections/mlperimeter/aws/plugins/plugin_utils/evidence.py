@@ -299,7 +299,8 @@ def _cell(records, control):
     status = worst(r["status"] for r in records)
     items = "".join(
         f'<li class="{r["status"]}"><span class="check">{_e(r["check"])}</span> '
-        f'<span class="status {r["status"]}">{r["status"]}</span>: <span class="evidence">{_e(r["evidence"])}</span></li>'
+        f'<span class="status {r["status"]}">{r["status"]}</span>: '
+        f'<span class="evidence">{_e(r["evidence"])}</span></li>'
         for r in records)
     opened = " open" if status != "pass" else ""
     return (f'<td class="cell {status}" data-control="{_e(control)}" data-status="{status}">'
