@@ -75,6 +75,12 @@ def parse_policy(value):
             raise EndpointError(message=f"policy: not valid JSON ({e})") from e
     if not isinstance(document, dict) or "Statement" not in document:
         raise EndpointError(message="policy: a policy document is a JSON object with a Statement")
+    statements = document["Statement"]
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(statements, list) or not statements or not all(
+            isinstance(s, dict) and s.get("Effect") in ("Allow", "Deny") for s in statements):
+        raise EndpointError(message=f"policy: Statement must be one statement or a list of them, each with Effect "
+                                    f"Allow or Deny; got {document['Statement']!r}")
     size = len(minify(document))
     if size > MAX_POLICY_LENGTH:
         raise EndpointError(
