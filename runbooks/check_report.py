@@ -6,9 +6,9 @@
 
 REPORTS is the directory verify.yml writes its reports under (perimeter_report_dir, default reports/);
 the newest report in it is read. A control's status is its worst check's: fail, then staged, then pass.
---expect '*:*=pass' expects every control of every account to pass. --evidence and --no-evidence look
-for TEXT in the evidence of the control's checks. Exits 1 when an expectation does not hold, 2 when
-there is no report or an argument is malformed.
+--expect '*:*=pass' expects every control of every account to pass. --evidence expects TEXT in the
+evidence of the control's checks in each account matched, --no-evidence in none of them. Exits 1 when
+an expectation does not hold, 2 when there is no report or an argument is malformed.
 """
 
 import argparse
@@ -61,12 +61,16 @@ def problems(report, expected, evidence, no_evidence):
                   if value != status]
     for wanted, rules in ((True, evidence), (False, no_evidence)):
         for host, control, text in rules:
-            checks = [r for r in records if matches(host, r["account"]) and matches(control, r["control"])]
-            named = any(text in r["evidence"] for r in checks)
-            if not checks:
+            accounts = sorted({r["account"] for r in records if matches(host, r["account"])
+                               and matches(control, r["control"])})
+            if not accounts:
                 found.append(f"{host}:{control}: no such account and control in the report")
-            elif named != wanted:
-                found.append(f"{host}:{control}: the evidence {'does not name' if wanted else 'names'} {text!r}")
+            for account in accounts:
+                named = any(text in r["evidence"] for r in records
+                            if r["account"] == account and matches(control, r["control"]))
+                if named != wanted:
+                    found.append(f"{account}:{control}: the evidence {'does not name' if wanted else 'names'} "
+                                 f"{text!r}")
     return found
 
 
