@@ -174,7 +174,7 @@ def test_a_closed_perimeter_passes_every_row(scope):
     results, summary = _decide(closed_world(), scope)
     failing = {row: r["evidence"] for row, r in results.items() if r["status"] != matrix.PASS}
     assert not failing
-    assert summary == {"pass": len(matrix.rows_for(scope)), "fail": 0}
+    assert summary == {"pass": len(matrix.rows_for(scope)), "staged": 0, "fail": 0}
     assert all(r["evidence"] and "\n" not in r["evidence"] for r in results.values())
 
 
@@ -269,6 +269,19 @@ def test_a_row_fails_when_its_control_opens(row):
     assert result["status"] == matrix.FAIL
     assert result["evidence"].startswith(f"{row.attempt.format(region=REGION)} gets through ({row.procedure}): ")
     assert evidence in result["evidence"]
+
+
+def test_rows_only_alert_lets_through_are_staged_when_the_rollout_stages_the_firewall():
+    world = closed_world()
+    _alert_instead_of_block(world)
+    state = SyntheticState(world, ML_ACCOUNT)
+    staged, summary = matrix.decide_matrix(matrix.ML, state, dns_firewall_staged=True)
+    by_id = {r["row"]: r for r in staged}
+    assert {r["row"] for r in staged if r["status"] == matrix.STAGED} == {"M2-dns-attacker-domain", "M2-dns-tunnel-txt"}
+    assert "staged, not closed: ALERT lets it resolve" in by_id["M2-dns-attacker-domain"]["evidence"]
+    assert summary == {"pass": len(staged) - 2, "staged": 2, "fail": 0}
+    enforced, _ = matrix.decide_matrix(matrix.ML, state)
+    assert {r["row"] for r in enforced if r["status"] == matrix.FAIL} == {"M2-dns-attacker-domain", "M2-dns-tunnel-txt"}
 
 
 def test_rows_fail_naming_what_is_missing():

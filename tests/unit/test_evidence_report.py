@@ -88,6 +88,15 @@ def test_a_report_counts_checks_and_orders_accounts_access_first_and_controls_by
     assert [(f["control"], f["check"]) for f in evidence.failures(report)] == [("M1", "SageMaker network")]
 
 
+def test_matrix_rows_that_get_through_are_failures_of_their_control():
+    report = evidence.build([source([record()], accounts=(ML,), matrix=[
+        matrix_row(), matrix_row(row="M1-peering", status="fail"), matrix_row(row="M2-dns-tunnel-txt", control="M2",
+                                                                              status="staged")])],
+        "2025-03-01T02:00:05Z")
+    assert [(f["control"], f["check"], f["account"]) for f in evidence.failures(report)] == [
+        ("M1", "attack matrix row M1-peering", "ml-research")]
+
+
 def test_merging_keeps_both_runs_of_disjoint_accounts():
     other = {"name": "ml-genomics", "account_id": "444444444444", "kind": "ml"}
     first = source([record(account=ACCESS, control="A1"), record()], accounts=(ACCESS, ML))

@@ -85,7 +85,7 @@ def test_every_row_passes_after_a_rollout(converged, account):
     assert result["changed"] is False and result["account_id"] == account
     failing = [f"{r['row']}: {r['evidence']}" for r in result["rows"] if r["status"] != "pass"]
     assert not failing
-    assert result["summary"] == {"pass": len(result["rows"]), "fail": 0}
+    assert result["summary"] == {"pass": len(result["rows"]), "staged": 0, "fail": 0}
     assert all(r["evidence"] and "\n" not in r["evidence"] for r in result["rows"])
 
 

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from ansible_collections.mlperimeter.aws.plugins.module_utils import attack_matrix
 
 from support.ansible import PlaybookRun, run_playbook
 from support.calls import reads, writes
@@ -94,6 +95,11 @@ def drifted(emulator, own, own_verified, tmp_path_factory):
     return verify(emulator, inventory, tmp_path_factory.mktemp("drift-reports"), set(accounts.values()))
 
 
+def matrix_statuses(report):
+    """(account, row) to the status verify's attack matrix gives it."""
+    return {(row["account"], row["row"]): row["status"] for row in report["matrix"]}
+
+
 def test_verify_passes_after_the_shared_rollout_and_writes_nothing(local_verified):
     verified = local_verified
     assert verified.run.returncode == 0, verified.run.output[-6000:]
@@ -101,6 +107,9 @@ def test_verify_passes_after_the_shared_rollout_and_writes_nothing(local_verifie
     assert set(found) == expected_checks("access", ["ml-research", "ml-forecasting", "ml-genomics"])
     assert {key: status for key, status in found.items() if status != "pass"} == {}
     assert verified.report["summary"] == {"pass": 35, "staged": 0, "fail": 0}
+    assert matrix_statuses(verified.report) == {
+        (name, row.id): "pass" for name in LOCAL
+        for row in attack_matrix.rows_for("access" if name == "access" else "ml")}
     assert {(a["name"], a["account_id"], a["kind"]) for a in verified.report["accounts"]} == {
         (name, account, "access" if name == "access" else "ml") for name, account in LOCAL.items()}
     assert writes(verified.calls) == []
@@ -133,6 +142,10 @@ def test_a_drift_made_by_hand_fails_verify_naming_the_control_and_the_account(dr
     assert set(found) == expected_checks("access", ["ml-verify"])
     assert sum(status == "pass" for status in found.values()) == len(found) - 1
     assert writes(verified.calls) == []
+    # The attack matrix says what the drift lets through: the rows M1's network perimeter closes.
+    opened = {row for (account, row), status in matrix_statuses(verified.report).items() if status != "pass"}
+    assert opened and all(row.startswith("M1-") for row in opened)
+    assert f"attack matrix row {sorted(opened)[0]} in ml-verify" in " ".join(verified.run.output.split())
     markdown = (verified.report_dir / "evidence.md").read_text()
     assert "**FAIL**" in markdown and "| M1 | network perimeter | fail |" in markdown
 
@@ -204,6 +217,8 @@ def test_a_rollout_clears_the_drift_and_a_dns_firewall_in_alert_mode_is_staged(e
     (staged,) = [r for r in verified.report["controls"] if r["status"] == "staged"]
     assert "staged (ALERT, not enforcing)" in staged["evidence"]
     assert verified.report["summary"] == {"pass": 14, "staged": 1, "fail": 0}
+    assert {key: status for key, status in matrix_statuses(verified.report).items() if status != "pass"} == {
+        ("ml-verify", "M2-dns-attacker-domain"): "staged", ("ml-verify", "M2-dns-tunnel-txt"): "staged"}
     assert writes(verified.calls) == []
 
 

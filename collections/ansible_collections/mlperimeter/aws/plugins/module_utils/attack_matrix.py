@@ -36,7 +36,7 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.dns_firewall_evalu
 from ansible_collections.mlperimeter.aws.plugins.module_utils.iam import ROLE_NAME
 from ansible_collections.mlperimeter.aws.plugins.module_utils.route_evaluation import ways_out
 
-PASS, FAIL = "pass", "fail"
+PASS, STAGED, FAIL = "pass", "staged", "fail"
 ACCESS, ML = "access", "ml"
 SCOPES = (ACCESS, ML)
 
@@ -83,6 +83,10 @@ class StateMissing(Exception):
 
 class AttemptGetsThrough(Exception):
     """The row's control does not stop the attempt; the message says what lets it through."""
+
+
+class AttemptOnlyAlerted(AttemptGetsThrough):
+    """A DNS Firewall in ALERT mode logs the attempt and lets it through."""
 
 
 @dataclass(frozen=True)
@@ -622,7 +626,7 @@ def dns_blocked(vpc_control, name, query_type):
         associations, fail_open, _, _ = state.dns_firewall(vpc_id)
         outcome = evaluate_query(associations, name, query_type)
         if outcome.alerted:
-            raise AttemptGetsThrough(f"staged, not closed: ALERT lets it resolve in VPC {vpc_id}: {outcome.explain()}")
+            raise AttemptOnlyAlerted(f"staged, not closed: ALERT lets it resolve in VPC {vpc_id}: {outcome.explain()}")
         if outcome.resolves:
             raise AttemptGetsThrough(f"{query_type} {name} resolves in VPC {vpc_id}: {outcome.explain()}")
         unanswered = evaluate_query(associations, name, query_type, fail_open=fail_open, firewall_answers=False)
@@ -840,11 +844,18 @@ def _one_line(text):
     return " ".join(str(text).split())
 
 
-def decide_row(row, state):
-    """A row's result: id, attempt, control, procedure, pass or fail, and its evidence on one line."""
+def decide_row(row, state, dns_firewall_staged=False):
+    """A row's result: id, attempt, control, procedure, status and its evidence on one line.
+
+    With ``dns_firewall_staged`` (the rollout runs the account's DNS Firewall in ALERT on purpose), a row
+    that only ALERT lets through is staged, as its control is; otherwise it fails.
+    """
     attempt = row.attempt.format(region=state.region)
     try:
         status, evidence = PASS, row.decide(state)
+    except AttemptOnlyAlerted as alerted:
+        status = STAGED if dns_firewall_staged else FAIL
+        evidence = f"{attempt} gets through ({row.procedure}): {alerted}"
     except AttemptGetsThrough as through:
         status, evidence = FAIL, f"{attempt} gets through ({row.procedure}): {through}"
     except StateMissing as missing:
@@ -853,10 +864,10 @@ def decide_row(row, state):
             "procedure": row.procedure, "status": status, "evidence": _one_line(evidence)}
 
 
-def decide_matrix(scope, state):
+def decide_matrix(scope, state, dns_firewall_staged=False):
     """Every row of ``scope`` decided against ``state``, in the catalogue's order, and the counts."""
-    results = [decide_row(row, state) for row in rows_for(scope)]
-    summary = {status: sum(1 for r in results if r["status"] == status) for status in (PASS, FAIL)}
+    results = [decide_row(row, state, dns_firewall_staged) for row in rows_for(scope)]
+    summary = {status: sum(1 for r in results if r["status"] == status) for status in (PASS, STAGED, FAIL)}
     return results, summary
 
 

@@ -141,7 +141,8 @@ runs:
   type: list
   elements: dict
 failures:
-  description: The records of the checks that fail, in report order.
+  description: The records of the checks that fail, in report order, then the attack-matrix rows whose attempt
+    gets through, each as a check named C(attack matrix row <row>) of its control.
   returned: always
   type: list
   elements: dict

@@ -63,6 +63,14 @@ options:
     type: list
     elements: str
     default: []
+  dns_firewall_mode:
+    description:
+      - The mode the rollout gives the DNS Firewall of this account's VPC (C(perimeter_dns_firewall_mode) in an ML
+        account, C(perimeter_browser_dns_firewall_mode) in the access account). With C(ALERT), a row that only
+        ALERT lets through is C(staged), as its control is; with C(BLOCK) it fails.
+    type: str
+    choices: [BLOCK, ALERT]
+    default: BLOCK
 notes:
   - The attacker of the rows is fixed - account C(999999999999) in organisation C(o-attacker0001), address
     C(198.51.100.66), domain C(attacker.example) - so the rows stay the same from one account to the next.
@@ -140,26 +148,30 @@ rows:
       choices: [policy evaluation, DNS Firewall evaluation, route analysis, private DNS, browser settings,
                 browser URL filtering, SageMaker domain settings]
     status:
-      description: C(pass) when the control stops the attempt, else C(fail).
+      description: C(pass) when the control stops the attempt; C(staged) when only a DNS Firewall in ALERT mode,
+        as O(dns_firewall_mode) says the rollout runs it, lets it through; else C(fail).
       type: str
-      choices: [pass, fail]
+      choices: [pass, staged, fail]
     evidence:
       description: One line - what stops the attempt, or what lets it through or is missing.
       type: str
       sample: "SageMaker VPC vpc-0a1b2c3d4e5f67890 has a way out: internet gateway igw-0123 for 0.0.0.0/0
         (route table rtb-0456)"
 summary:
-  description: How many rows passed and failed.
+  description: How many rows passed, are staged and failed.
   returned: always
   type: dict
   contains:
     pass:
       description: Rows whose control stops the attempt.
       type: int
+    staged:
+      description: Rows that only a DNS Firewall in ALERT mode lets through, as the rollout intends.
+      type: int
     fail:
       description: Rows that let the attempt through or could not be decided.
       type: int
-  sample: {"pass": 31, "fail": 0}
+  sample: {"pass": 31, "staged": 0, "fail": 0}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -184,7 +196,8 @@ def do(module):
         ml_buckets=tuple(params["ml_buckets"]),
     )
     state = attack_matrix.AccountState(module.client, facts)
-    rows, summary = attack_matrix.decide_matrix(params["scope"], state)
+    rows, summary = attack_matrix.decide_matrix(params["scope"], state,
+                                                dns_firewall_staged=params["dns_firewall_mode"] == "ALERT")
     module.exit_json(changed=False, account_id=account_id, scope=params["scope"], rows=rows, summary=summary)
 
 
@@ -195,6 +208,7 @@ def main():
         data_scientist_roles=dict(type="list", elements="str", default=[]),
         sagemaker_execution_roles=dict(type="list", elements="str", default=[]),
         ml_buckets=dict(type="list", elements="str", default=[]),
+        dns_firewall_mode=dict(type="str", choices=["BLOCK", "ALERT"], default="BLOCK"),
     )
     module = MLPerimeterAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -165,7 +165,12 @@ def build(sources, generated):
 
 
 def failures(report):
-    return [record for record in report["controls"] if record["status"] == "fail"]
+    """The failed checks, then the attack-matrix rows that get through, each as a check of its control."""
+    checks = [record for record in report["controls"] if record["status"] == "fail"]
+    rows = [{"account": row["account"], "account_id": row["account_id"], "control": row["control"],
+             "check": f"attack matrix row {row['row']}", "status": "fail", "evidence": row["evidence"]}
+            for row in report["matrix"] if row["status"] == "fail"]
+    return checks + rows
 
 
 def _controls_of(report):
