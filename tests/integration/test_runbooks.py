@@ -68,7 +68,8 @@ def settings(suite, runbook):
         "lockout_recovery.md": lambda: ml,
         "suspected_exfiltration.md": lambda: ml,
         "rollback_and_offboarding.md": lambda: {**ml, "OFFBOARD_HOST": "ml-b",
-                                                "OFFBOARD_ACCOUNT_ID": suite.accounts["ml-b"]},
+                                                "OFFBOARD_ACCOUNT_ID": suite.accounts["ml-b"],
+                                                "TEARDOWN_ROLE": "mlperimeter-teardown"},
     }
     return by_runbook.get(runbook, dict)()
 
