@@ -123,16 +123,19 @@ def allocate_new_egress_ip(suite, env):
 def move_nat_gateway(suite, env):
     ec2 = suite.client("ec2", "access")
     name = f"mlperimeter-browser-nat-{env['NAT_ZONE']}"
-    (old,) = ec2.describe_addresses(Filters=[{"Name": "tag:Name", "Values": [name]},
-                                             {"Name": "tag:mlperimeter:control", "Values": ["A1"]}])["Addresses"]
+    (old,) = [address for address in ec2.describe_addresses(
+        Filters=[{"Name": "tag:mlperimeter:control", "Values": ["A1"]}])["Addresses"]
+        if {"Key": "Name", "Value": name} in address.get("Tags", [])]
     env.update(OLD_ALLOCATION=old["AllocationId"], OLD_IP=old["PublicIp"])
     ec2.create_tags(Resources=[old["AllocationId"]],
                     Tags=[{"Key": "Name", "Value": f"mlperimeter-browser-retired-{env['NAT_ZONE']}"}])
     ec2.create_tags(Resources=[env["NEW_ALLOCATION"]], Tags=[
         {"Key": "Name", "Value": name}, {"Key": "mlperimeter:managed", "Value": "true"},
         {"Key": "mlperimeter:control", "Value": "A1"}])
-    (nat,) = ec2.describe_nat_gateways(Filters=[{"Name": "tag:Name", "Values": [name]},
-                                                {"Name": "state", "Values": ["available"]}])["NatGateways"]
+    # The emulator, like moto, ignores tag filters on NAT gateways: select by tag here.
+    (nat,) = [nat for nat in ec2.describe_nat_gateways(
+        Filters=[{"Name": "state", "Values": ["available"]}])["NatGateways"]
+        if {"Key": "Name", "Value": name} in nat.get("Tags", [])]
     ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
 
 
