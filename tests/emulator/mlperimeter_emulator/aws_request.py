@@ -27,7 +27,7 @@ SIGNING_NAME_TO_SERVICE = {
     "execute-api": "apigateway",
 }
 
-RESOURCE_MEMBER = re.compile(r"(Arn|Id|Name|Bucket|Key|Ids|Arns|Names)$", re.IGNORECASE)
+RESOURCE_MEMBER = re.compile(r"(Arn|Id|Name|Bucket|Key|Ids|Arns|Names|Path)$", re.IGNORECASE)
 
 _session = botocore.session.get_session()
 
