@@ -75,7 +75,7 @@ $(CHROMIUM):
 # The runbook suite replays every runbook against an emulator of its own (make runbooks); it is
 # not yet part of make test: it has not yet run end to end in the time make test allows.
 integration: $(VENV_STAMP) $(ORACLE_STAMP) $(CHROMIUM)
-	$(BIN)/pytest -q -n 2 --dist loadfile tests/integration --ignore=tests/integration/test_runbooks.py
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=30 tests/integration --ignore=tests/integration/test_runbooks.py
 
 runbooks: $(VENV_STAMP)
 	$(EMULATORCTL) run -- $(BIN)/pytest -q tests/integration/test_runbooks.py

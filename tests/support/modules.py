@@ -10,6 +10,7 @@ import importlib
 import io
 import json
 
+from ansible.module_utils import _internal as ansible_internal
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -37,9 +38,25 @@ def run_module(name, args, *, emulator, account_id, region="eu-west-1", check=Fa
     ansible_warnings._global_warnings.clear()
     ansible_warnings._global_deprecations.clear()
     out = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+    with _as_module_process(), patch_module_args(module_args), contextlib.redirect_stdout(out), \
+            contextlib.suppress(SystemExit):
         module.main()
     return json.loads(out.getvalue())
+
+
+@contextlib.contextmanager
+def _as_module_process():
+    """Run as a module's own process does, even after a test in this worker imported the controller.
+
+    Once the controller is imported, Ansible shows a module's warnings on the terminal instead of
+    returning them in its result.
+    """
+    was_controller = ansible_internal.is_controller
+    ansible_internal.is_controller = False
+    try:
+        yield
+    finally:
+        ansible_internal.is_controller = was_controller
 
 
 def four_ways(name, args, **kwargs):
