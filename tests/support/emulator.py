@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -66,6 +67,7 @@ class Emulator:
     def __init__(self, url):
         self.url = url.rstrip("/")
         self._credentials = {}
+        self._fault_ids = []
 
     def _control(self, method, route, payload=None):
         data = json.dumps(payload).encode() if payload is not None else None
@@ -81,10 +83,19 @@ class Emulator:
         self._control("DELETE", "calls")
 
     def add_fault(self, **spec):
-        return self._control("POST", "faults", spec)
+        answer = self._control("POST", "faults", spec)
+        self._fault_ids.append(answer["fault"]["id"])
+        return answer
 
     def clear_faults(self):
-        self._control("DELETE", "faults")
+        """Remove the faults this client added; other test workers' faults in the same emulator stay."""
+        while self._fault_ids:
+            try:
+                self._control("DELETE", f"faults/{self._fault_ids[-1]}")
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    raise
+            self._fault_ids.pop()
 
     def credentials(self, account_id):
         """Credentials of the deploy role in an account, assumed as an operator would."""

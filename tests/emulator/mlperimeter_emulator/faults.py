@@ -1,6 +1,8 @@
 """Injected failures: an operation (or ``*``) fails with a given error at a given rate."""
 
+import itertools
 import random
+import re
 import threading
 
 # HTTP status AWS uses for the errors tests inject; anything else is a client error.
@@ -17,12 +19,27 @@ SERVER_ERRORS = {
 }
 
 
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+
+
 class FaultSpecError(ValueError):
     pass
 
 
+def _accounts(value):
+    """The accounts a fault is limited to: one id or a list of ids; None for every account."""
+    if value is None:
+        return None
+    accounts = [value] if isinstance(value, str) else value
+    if (not isinstance(accounts, list) or not accounts
+            or not all(isinstance(a, str) and ACCOUNT_ID.match(a) for a in accounts)):
+        raise FaultSpecError(
+            f"fault field 'account' must be a 12-digit account id or a non-empty list of them, not {value!r}")
+    return frozenset(accounts)
+
+
 class Fault:
-    def __init__(self, spec):
+    def __init__(self, spec, fault_id):
         if not isinstance(spec, dict):
             raise FaultSpecError("a fault is a JSON object")
         unknown = set(spec) - {"operation", "error", "rate", "seed", "status", "message", "account", "service"}
@@ -34,10 +51,11 @@ class Fault:
         rate = spec.get("rate", 1.0)
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1:
             raise FaultSpecError("fault field 'rate' must be a number in (0, 1]")
+        self.id = fault_id
         self.operation = spec["operation"]
         self.error = spec["error"]
         self.rate = float(rate)
-        self.account = spec.get("account")
+        self.accounts = _accounts(spec.get("account"))
         self.service = spec.get("service")
         self.status = int(spec.get("status") or SERVER_ERRORS.get(self.error, 400))
         self.message = spec.get("message") or f"Injected fault: {self.error}"
@@ -47,7 +65,7 @@ class Fault:
     def applies_to(self, service, operation, account):
         return (
             self.operation in ("*", operation)
-            and self.account in (None, account)
+            and (self.accounts is None or account in self.accounts)
             and self.service in (None, service)
         )
 
@@ -56,12 +74,13 @@ class Fault:
 
     def describe(self):
         return {
+            "id": self.id,
             "operation": self.operation,
             "error": self.error,
             "rate": self.rate,
             "seed": self.seed,
             "status": self.status,
-            "account": self.account,
+            "account": sorted(self.accounts) if self.accounts is not None else None,
             "service": self.service,
         }
 
@@ -69,13 +88,22 @@ class Fault:
 class FaultInjector:
     def __init__(self):
         self._faults = []
+        self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def add(self, spec):
-        fault = Fault(spec)
         with self._lock:
+            fault = Fault(spec, str(next(self._ids)))
             self._faults.append(fault)
         return fault
+
+    def remove(self, fault_id):
+        """Remove one fault; False if there is none with this id."""
+        with self._lock:
+            kept = [f for f in self._faults if f.id != fault_id]
+            removed = len(kept) < len(self._faults)
+            self._faults = kept
+        return removed
 
     def clear(self):
         with self._lock:

@@ -166,6 +166,11 @@ class EmulatorApplication:
         if route == "faults" and method == "DELETE":
             self.faults.clear()
             return _json_response(start_response, 200, {"faults": []})
+        if route.startswith("faults/") and method == "DELETE":
+            fault_id = route[len("faults/"):]
+            if not self.faults.remove(fault_id):
+                return _json_response(start_response, 404, {"error": f"no fault with id {fault_id}"})
+            return _json_response(start_response, 200, {"faults": self.faults.describe()})
         if route == "health":
             return _json_response(start_response, 200, {"status": "running"})
         return _json_response(start_response, 404, {"error": f"no control endpoint {method} /_emulator/{route}"})

@@ -119,3 +119,49 @@ def test_call_log_names_rest_operations_from_the_model_including_query_routed_on
         ("DeleteObject", bucket),
         ("ListPortals", None),
     ]
+
+
+def test_fault_naming_a_list_of_accounts_fails_calls_in_each_and_in_no_other(emulator, aws, account_id):
+    second, outsider = "310987654329", "410987654329"
+    emulator.add_fault(operation="*", error="ThrottlingException", rate=1.0, account=[account_id, second])
+    try:
+        for account in (account_id, second):
+            with pytest.raises(ClientError) as raised:
+                aws("sts", account=account).get_caller_identity()
+            assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+        assert aws("sts", account=outsider).get_caller_identity()["Account"] == outsider
+    finally:
+        emulator.clear_faults()
+    assert aws("sts").get_caller_identity()["Account"] == account_id
+
+
+def test_a_fault_is_removed_by_its_id_and_the_others_stay(emulator, aws, account_id):
+    first = emulator.add_fault(operation="DescribeVpcs", error="RequestLimitExceeded", account=account_id)["fault"]
+    second = emulator.add_fault(operation="DescribeSubnets", error="RequestLimitExceeded", account=account_id)["fault"]
+    try:
+        assert first["account"] == [account_id] and first["id"] != second["id"]
+        request = urllib.request.Request(f"{emulator.url}/_emulator/faults/{first['id']}", method="DELETE")
+        with urllib.request.urlopen(request) as answer:
+            remaining = [f["id"] for f in json.load(answer)["faults"]]
+        assert first["id"] not in remaining and second["id"] in remaining
+        aws("ec2").describe_vpcs()
+        with pytest.raises(ClientError):
+            aws("ec2").describe_subnets()
+        with pytest.raises(urllib.error.HTTPError) as raised:
+            urllib.request.urlopen(request)
+        assert raised.value.code == 404
+    finally:
+        emulator.clear_faults()
+    aws("ec2").describe_subnets()
+
+
+@pytest.mark.parametrize("account", ["12345", [], ["123456789012", 123456789012]], ids=["short", "empty", "number"])
+def test_fault_account_must_be_an_account_id_or_a_list_of_them(emulator, account):
+    request = urllib.request.Request(
+        f"{emulator.url}/_emulator/faults",
+        data=json.dumps({"operation": "X", "error": "Y", "account": account}).encode(), method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request)
+    assert raised.value.code == 400
+    assert "fault field 'account'" in json.load(raised.value)["error"]
