@@ -230,6 +230,9 @@ VARIABLE_CASES = [
     ("perimeter_sagemaker_endpoint_services", ["SageMaker API"]),
     ("perimeter_tags", {"mlperimeter:managed": "false"}),
     ("perimeter_deploy_role_name", "mlperimeter deploy"),
+    ("perimeter_lease_enabled", "sometimes"),
+    ("perimeter_lease_minutes", 1441),
+    ("perimeter_lease_take_over", "ci-runner-7:4242"),
 ]
 
 

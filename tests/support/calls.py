@@ -20,3 +20,20 @@ def writes(calls):
 
 def reads(calls):
     return [c for c in calls if not is_write(c) and c["operation"] not in SESSION_OPERATIONS]
+
+
+LEASE_PARAMETER = "/mlperimeter/rollout-lease"
+
+
+def is_lease_call(call, name=LEASE_PARAMETER):
+    """A call on the rollout lease: the run's own bookkeeping (GetParameter, PutParameter, DeleteParameter)."""
+    return call["service"] == "ssm" and call.get("resource") == name
+
+
+def lease_calls(calls, name=LEASE_PARAMETER):
+    return [c for c in calls if is_lease_call(c, name)]
+
+
+def without_lease(calls, name=LEASE_PARAMETER):
+    """Every call but the rollout lease's: what a run does to the perimeter itself."""
+    return [c for c in calls if not is_lease_call(c, name)]

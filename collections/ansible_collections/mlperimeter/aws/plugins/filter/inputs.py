@@ -19,6 +19,7 @@ from ansible_collections.mlperimeter.aws.plugins.filter.perimeter_policies impor
     _is_bucket_name,
 )
 from ansible_collections.mlperimeter.aws.plugins.module_utils.iam import POLICY_NAME, ROLE_NAME
+from ansible_collections.mlperimeter.aws.plugins.module_utils.rollout_lease import MAX_MINUTES, MIN_MINUTES, RUN_ID
 from ansible_collections.mlperimeter.aws.plugins.module_utils.route53resolver import domain_problem
 from ansible_collections.mlperimeter.aws.plugins.module_utils.sso_admin import PERMISSION_SET_NAME
 
@@ -154,6 +155,16 @@ def _boolean(value):
         raise _Bad(f"{value!r} is not true or false")
 
 
+def _lease_minutes(value):
+    if isinstance(value, bool) or not str(value).strip().isdigit() or not MIN_MINUTES <= int(value) <= MAX_MINUTES:
+        raise _Bad(f"{value!r} is not a number of minutes from {MIN_MINUTES} to {MAX_MINUTES}")
+
+
+def _run_id_or_empty(value):
+    if value != "":
+        _text(value, RUN_ID, "a run id (16 hex digits, as a refused rollout names it) or empty")
+
+
 def _network_name(value):
     _text(value, NETWORK_NAME, "a name of letters, digits and hyphens (at most 63)")
 
@@ -202,6 +213,9 @@ CHECKS = {
     "perimeter_flow_logs_retention_days": _retention,
     "perimeter_identity_center_account_id": _account_id,
     "perimeter_identity_center_region": _region,
+    "perimeter_lease_enabled": _boolean,
+    "perimeter_lease_minutes": _lease_minutes,
+    "perimeter_lease_take_over": _run_id_or_empty,
     "perimeter_log_retention_days": _retention,
     "perimeter_ml_buckets": _each(_bucket, "S3 bucket names"),
     "perimeter_network_policy_name": _policy_name,
