@@ -1,12 +1,21 @@
-"""Benchmarks: what a rollout costs as the number of ML accounts grows.
+"""Benchmarks: what a rollout costs as the number of ML accounts grows, and what a large DNS
+Firewall domain list costs to change.
 
-For each size N of the ladder (``BENCH_ACCOUNTS`` sets a single size), an inventory of
-one access account and N ML accounts is generated against an emulator of the
-benchmark's own; ``playbooks/site.yml`` runs twice (first rollout, converged rerun)
-and the emulator's call log gives the rerun's read and write calls. Results go to
-``bench/results.json`` and ``bench/results.md``.
+For each size N of the ladder (``BENCH_ACCOUNTS`` sets a single size), an inventory of one
+access account and N ML accounts in one wave is written against an emulator of its own;
+``playbooks/site.yml`` runs twice (first rollout, converged rerun) and the emulator's call log
+gives the rerun's read and write calls, the rollout lease's calls counted apart. The rerun's
+reads are compared with the fewest a converged rerun could make (``minimal_read_calls``).
+
+Then a DNS Firewall domain list of 50,000 domains is loaded and 1% of it changed through
+``mlperimeter.aws.dns_firewall_domain_list``: the change's module run is timed and its write
+calls counted.
+
+Results go to ``bench/results.json`` and ``bench/results.md``; the table in README.md between
+the benchmark markers is rewritten.
 """
 
+import configparser
 import json
 import os
 import platform
@@ -14,108 +23,331 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "collections")]
 
-from support.calls import reads, writes  # noqa: E402
+from support.calls import is_write, lease_calls, reads, without_lease, writes  # noqa: E402
 from support.emulator import Emulator, EmulatorProcess  # noqa: E402
+from support.inventory import write_inventory  # noqa: E402
+from support.modules import run_module  # noqa: E402
 
 DEFAULT_LADDER = (1, 4, 16, 64)
-def inventory(accounts):
-    ml_hosts = {
-        f"ml-bench-{index:03d}": {"aws_account_id": f"{300000000000 + index:012d}", "aws_region": "us-east-1"}
-        for index in range(1, accounts + 1)
-    }
-    return {
-        "all": {
-            "children": {
-                "perimeter_access": {
-                    "hosts": {"access": {"aws_account_id": "111111111111", "aws_region": "us-east-1"}}
-                },
-                "perimeter_ml": {"children": {"wave1_canary": {"hosts": ml_hosts}}},
-            }
-        }
-    }
+ACCESS_ACCOUNT = "111111111111"
+WAVE = "wave1_canary"
+CALLBACK_PLUGINS = REPO / "bench" / "callback_plugins"
+GATE_CALLBACK = "gate_checks"
+README = REPO / "README.md"
+README_START = "<!-- bench:start (make bench rewrites this part) -->"
+README_END = "<!-- bench:end -->"
+
+DOMAIN_LIST_ACCOUNT = "555555555555"
+DOMAIN_LIST_NAME = "mlperimeter-bench"
+DOMAIN_LIST_SIZE = 50_000
+DOMAIN_LIST_CHANGE = 250  # removed, and as many added: 1% of the list changes
+DOMAIN_LIST_TARGETS = {"write_calls": 2, "seconds": 3.0}
+READS_PER_MINIMAL_TARGET = 1.2
+CREATE_PREFIXES = ("Create", "Allocate")
+# Creates that change a resource which already exists rather than make one.
+CREATES_THAT_CHANGE = {"CreateTags", "CreatePolicyVersion"}
 
 
-def run_site(emulator, inventory_dir, forks):
+# -- what a converged rerun must read at least ---------------------------------------------
+
+def managed_resources(first_run_calls):
+    """How many resources the first rollout created or changed, from its successful writes.
+
+    A create makes one new resource whatever it names (CreateSubnet names its VPC). Any other
+    write changes the resource it names, counted once per account, Region and service, and not
+    at all when a create of the run named it (a role created and then given a policy). An id
+    that AWS hands back from a create and a later write names (a security group's rules) counts
+    twice: the call log holds requests, not answers. Session calls and the rollout lease's
+    bookkeeping are not part of the perimeter.
+    """
+    def key(call):
+        return call["account"], call["region"], call["service"], call["resource"]
+
+    creates, others = [], []
+    for call in without_lease(first_run_calls):
+        if not is_write(call) or call.get("status", 500) >= 400:
+            continue
+        creating = call["operation"].startswith(CREATE_PREFIXES) and call["operation"] not in CREATES_THAT_CHANGE
+        (creates if creating else others).append(call)
+    changed = {key(call) for call in others if call.get("resource")} - {key(call) for call in creates}
+    return len(creates) + len(changed)
+
+
+def gate_checks(gates):
+    """The distinct controls the gates checked: one per account, gate and control id.
+
+    A gate that runs twice in one rollout (A2 after each wave, the M1 gate again in M3) reads
+    the same control, so it counts once. A gate's message starts with the control id.
+    """
+    return len({(gate["host"], gate["gate"], gate["msg"].split(" ", 1)[0]) for gate in gates})
+
+
+def minimal_read_calls(first_run_calls, rerun_gates):
+    """One read per managed resource, plus one per control the rerun's gates checked."""
+    return managed_resources(first_run_calls) + gate_checks(rerun_gates)
+
+
+def top_operations(calls, count=15):
+    """The operations called most, as ``{"service:Operation": calls}``, most first."""
+    tally = Counter(f"{call['service']}:{call['operation']}" for call in calls)
+    return dict(tally.most_common(count))
+
+
+# -- the rollout ladder ---------------------------------------------------------------------
+
+def enabled_callbacks():
+    """ansible.cfg's callbacks plus the gate recorder: the environment variable replaces the list."""
+    config = configparser.ConfigParser()
+    config.read(REPO / "ansible.cfg")
+    configured = config.get("defaults", "callbacks_enabled", fallback="")
+    return ",".join([name.strip() for name in configured.split(",") if name.strip()] + [GATE_CALLBACK])
+
+
+def run_site(emulator, inventory_dir, forks, gates_file):
+    """Run site.yml; return (wall seconds, the gates it passed)."""
     env = dict(
         os.environ,
         MLPERIMETER_EMULATOR_URL=emulator.url,
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS),
+        ANSIBLE_CALLBACKS_ENABLED=enabled_callbacks(),
+        MLPERIMETER_BENCH_GATES=str(gates_file),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
     command = [
         str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory_dir),
-        "-e", "perimeter_waves=['wave1_canary']", "--forks", str(forks), str(REPO / "playbooks" / "site.yml"),
+        "--forks", str(forks), str(REPO / "playbooks" / "site.yml"),
     ]
     started = time.monotonic()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"site.yml failed for {inventory_dir}:\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
-    return time.monotonic() - started
+    return seconds, json.loads(Path(gates_file).read_text())
 
 
-def measure(emulator, accounts, forks):
-    with tempfile.TemporaryDirectory(prefix="mlperimeter-bench-") as tmp:
-        inventory_dir = Path(tmp)
-        (inventory_dir / "hosts.yml").write_text(json.dumps(inventory(accounts)))
-        (inventory_dir / "group_vars").symlink_to(REPO / "inventories" / "local" / "group_vars")
-        first = run_site(emulator, inventory_dir, forks)
-        emulator.reset_calls()
-        rerun = run_site(emulator, inventory_dir, forks)
-        calls = emulator.calls()
-    hosts = accounts + 1
+def ml_accounts(accounts):
+    return {f"ml-bench-{index:03d}": f"{300000000000 + index:012d}" for index in range(1, accounts + 1)}
+
+
+def measure_rollout(accounts, forks, log_dir):
+    """First rollout and converged rerun of one access and ``accounts`` ML accounts, on a fresh emulator."""
+    process = EmulatorProcess(log_dir / f"emulator-{accounts}.log")
+    try:
+        emulator = Emulator(process.url)
+        with tempfile.TemporaryDirectory(prefix="mlperimeter-bench-") as tmp:
+            inventory_dir = write_inventory(Path(tmp), {WAVE: ml_accounts(accounts)}, access=ACCESS_ACCOUNT)
+            first, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-first.json")
+            first_calls = emulator.calls()
+            emulator.reset_calls()
+            rerun, rerun_gates = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-rerun.json")
+            rerun_calls = emulator.calls()
+    finally:
+        process.stop()
+    perimeter_calls = without_lease(rerun_calls)
+    read_calls = len(reads(perimeter_calls))
+    minimal = minimal_read_calls(first_calls, rerun_gates)
     return {
         "accounts": accounts,
         "forks": forks,
         "first_run_seconds": round(first, 2),
         "rerun_seconds": round(rerun, 2),
-        "rerun_seconds_per_account": round(rerun / hosts, 3),
-        "rerun_write_calls": len(writes(calls)),
-        "rerun_read_calls": len(reads(calls)),
+        "rerun_seconds_per_account": round(rerun / (accounts + 1), 3),
+        "rerun_write_calls": len(writes(perimeter_calls)),
+        "rerun_lease_calls": len(lease_calls(rerun_calls)),
+        "rerun_read_calls": read_calls,
+        "managed_resources": managed_resources(first_calls),
+        "gate_checks": gate_checks(rerun_gates),
+        "minimal_read_calls": minimal,
+        "reads_per_minimal": round(read_calls / minimal, 2),
+        "rerun_top_reads": top_operations(reads(perimeter_calls)),
     }
 
 
-def markdown(results):
+# -- the large domain list ------------------------------------------------------------------
+
+def bench_domains(count, start=0):
+    return [f"host-{index:06d}.partner-{index % 100:02d}.example" for index in range(start, start + count)]
+
+
+def measure_domain_list(log_dir):
+    """Load 50,000 domains (not timed), then time the module run that removes 250 and adds 250.
+
+    The module runs in-process (tests/support/modules.py): its arguments are handed over as
+    Ansible hands them, and the timer covers the module alone, not Ansible's fixed cost of
+    starting a task's Python process.
+    """
+    loaded = bench_domains(DOMAIN_LIST_SIZE)
+    changed = loaded[DOMAIN_LIST_CHANGE:] + bench_domains(DOMAIN_LIST_CHANGE, start=DOMAIN_LIST_SIZE)
+    process = EmulatorProcess(log_dir / "emulator-domain-list.log")
+    try:
+        emulator = Emulator(process.url)
+        with tempfile.TemporaryDirectory(prefix="mlperimeter-bench-") as tmp:
+            loaded_file, changed_file = Path(tmp) / "loaded.txt", Path(tmp) / "changed.txt"
+            loaded_file.write_text("\n".join(loaded) + "\n")
+            changed_file.write_text("\n".join(changed) + "\n")
+            args = {"name": DOMAIN_LIST_NAME, "tags": {"mlperimeter:managed": "true"}}
+            load = run_module("dns_firewall_domain_list", dict(args, domains_file=str(loaded_file)),
+                              emulator=emulator, account_id=DOMAIN_LIST_ACCOUNT, region="us-east-1", diff=False)
+            if load.get("failed"):
+                raise SystemExit(f"loading the domain list failed: {load.get('msg')}")
+            emulator.reset_calls()
+            started = time.monotonic()
+            result = run_module("dns_firewall_domain_list", dict(args, domains_file=str(changed_file)),
+                                emulator=emulator, account_id=DOMAIN_LIST_ACCOUNT, region="us-east-1", diff=False)
+            seconds = time.monotonic() - started
+            calls = emulator.calls()
+    finally:
+        process.stop()
+    if result.get("failed"):
+        raise SystemExit(f"changing the domain list failed: {result.get('msg')}")
+    domain_list = result["domain_list"]
+    return {
+        "domains": domain_list["domain_count"],
+        "changed_domains": domain_list["added"] + domain_list["removed"],
+        "added": domain_list["added"],
+        "removed": domain_list["removed"],
+        "write_calls": len(writes(calls)),
+        "read_calls": len(reads(calls)),
+        "seconds": round(seconds, 2),
+    }
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+def ladder_label(ladder):
+    sizes = ", ".join(str(size) for size in ladder)
+    if tuple(ladder) == DEFAULT_LADDER:
+        return f"the full ladder of {sizes} ML accounts"
+    return f"a ladder of {sizes} ML account(s) only (`BENCH_ACCOUNTS`; the full ladder is 1, 4, 16, 64)"
+
+
+def markdown_table(results):
+    """The benchmark's table and figures, as the README shows them."""
+    domain_list = results["domain_list"]
     lines = [
-        f"Measured on {results['machine']} with `make bench` ({results['date']}).",
+        f"Measured on {results['machine']} with `make bench` on {results['date']}: {ladder_label(results['ladder'])}, "
+        f"one access account, all ML accounts in one wave, {results['forks']} forks.",
         "",
-        "| ML accounts | forks | first run (s) | rerun (s) | rerun s/account | rerun writes | rerun reads |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| ML accounts | first run (s) | rerun (s) | rerun s/account | rerun writes | rerun lease calls "
+        "| rerun reads | minimal reads | reads / minimal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["rollout"]:
         lines.append(
-            f"| {row['accounts']} | {row['forks']} | {row['first_run_seconds']} | {row['rerun_seconds']} "
-            f"| {row['rerun_seconds_per_account']} | {row['rerun_write_calls']} | {row['rerun_read_calls']} |"
+            f"| {row['accounts']} | {row['first_run_seconds']} | {row['rerun_seconds']} "
+            f"| {row['rerun_seconds_per_account']} | {row['rerun_write_calls']} | {row['rerun_lease_calls']} "
+            f"| {row['rerun_read_calls']} | {row['minimal_read_calls']} | {row['reads_per_minimal']} |"
         )
+    lines += [
+        "",
+        f"DNS Firewall domain list of {domain_list['domains']:,} domains, {domain_list['removed']} removed and "
+        f"{domain_list['added']} added: {domain_list['write_calls']} write calls, {domain_list['seconds']} s "
+        f"(targets: at most {DOMAIN_LIST_TARGETS['write_calls']} write calls and "
+        f"{DOMAIN_LIST_TARGETS['seconds']:g} s).",
+    ]
     return "\n".join(lines) + "\n"
+
+
+def results_markdown(results):
+    """bench/results.md: the table, what each figure means and how it was measured."""
+    return "\n".join([
+        "# Benchmarks",
+        "",
+        markdown_table(results),
+        "## What the figures are",
+        "",
+        "- **first run**, **rerun**: wall time of `playbooks/site.yml` over a fresh inventory (first rollout),",
+        "  then again over the converged perimeter. **rerun s/account** divides the rerun by the accounts,",
+        "  the access account included.",
+        "- **rerun writes**, **rerun reads**: the rerun's calls in the emulator's call log, a write being an",
+        "  operation whose verb changes something (`tests/support/calls.py`); session calls (AssumeRole,",
+        "  GetCallerIdentity) are neither. The rollout lease's calls on the SSM parameter",
+        "  `/mlperimeter/rollout-lease` are counted apart, as **rerun lease calls**, and in neither.",
+        "- **minimal reads**: one read per managed resource plus one per control the gates check.",
+        "  - *Managed resources* come from the first rollout's successful writes in the call log: each",
+        "    create (`Create*`, `Allocate*`, but not `CreateTags` or `CreatePolicyVersion`) makes one resource,",
+        "    whatever it names (a subnet's create names its VPC); every other write changes the resource it",
+        "    names (the call log's `resource`: the first identifier the request gives), counted once per",
+        "    account, Region and service, and not at all when a create of the run named it (a role created,",
+        "    then given a policy). The call log holds requests, not answers, so an id AWS hands back from a",
+        "    create and a later write names (a security group given its rules) counts twice: the figure",
+        "    leans high, and the ratio below flatters the rerun rather than the reverse. Tags read back",
+        "    instead would miss what carries no tag (policy attachments, registry parameters, associations)",
+        "    and the emulator's tagging API does not cover every service the perimeter uses.",
+        "  - *Controls the gates check* come from the rerun itself: a gate is a role's final",
+        "    `ansible.builtin.assert` registered as `<role>_verify_gate` (the convention the evidence report",
+        "    is built on); `bench/callback_plugins/gate_checks.py` records every gate that passes, and each",
+        "    account, gate and control id (the first word of the gate's message) counts once, so a gate run",
+        "    again later in the rollout (A2 after each wave, the M1 gate in M3) is not counted twice. A",
+        "    gate added to a role is counted without any change here.",
+        f"- **reads / minimal**: rerun reads divided by minimal reads; the target is at most"
+        f" {READS_PER_MINIMAL_TARGET:g}.",
+        "- **domain list**: the list is loaded with 50,000 domains first (not timed); then the domains file",
+        "  changes by 1% (the first 250 domains removed, 250 new ones added) and one run of",
+        "  `mlperimeter.aws.dns_firewall_domain_list` in `exact` mode is timed. The module runs in-process",
+        "  through `tests/support/modules.py`, handed its arguments as Ansible hands them: the time is the",
+        "  module's alone, without Ansible's fixed cost of starting a task's Python process. Its write calls",
+        "  are the change's `UpdateFirewallDomains` (and any tagging) in the call log.",
+        "",
+        "## How to measure",
+        "",
+        "```sh",
+        "make bench                      # the full ladder 1, 4, 16, 64 (hours on a small machine)",
+        "BENCH_ACCOUNTS=1 make bench     # one size of the ladder",
+        "BENCH_FORKS=16 make bench       # Ansible forks (default 8)",
+        "```",
+        "",
+        "`make bench` writes `bench/results.json` (every figure above and more: managed resources, gate",
+        "checks, the domain list's read calls) and this page, and rewrites the table in README.md's",
+        "Benchmarks section. Each size of the ladder runs on an emulator of its own.",
+        "",
+    ])
+
+
+def replace_between_markers(text, block, start=README_START, end=README_END):
+    """``text`` with what lies between the two marker lines replaced by ``block``."""
+    head, found_start, rest = text.partition(start)
+    middle, found_end, tail = rest.partition(end)
+    if not found_start or not found_end:
+        raise ValueError(f"README.md has no {start!r} ... {end!r} markers")
+    return f"{head}{start}\n{block.strip()}\n{end}{tail}"
+
+
+def machine():
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main():
     ladder = (int(os.environ["BENCH_ACCOUNTS"]),) if os.environ.get("BENCH_ACCOUNTS") else DEFAULT_LADDER
     forks = int(os.environ.get("BENCH_FORKS", "8"))
-    out = REPO / "bench"
-    process = EmulatorProcess(Path(tempfile.gettempdir()) / "mlperimeter-bench-emulator.log")
-    try:
-        emulator = Emulator(process.url)
-        rows = []
-        for accounts in ladder:
-            row = measure(emulator, accounts, forks)
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-    finally:
-        process.stop()
+    log_dir = Path(tempfile.mkdtemp(prefix="mlperimeter-bench-logs-"))
+    rows = []
+    for accounts in ladder:
+        row = measure_rollout(accounts, forks, log_dir)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    domain_list = measure_domain_list(log_dir)
+    print(json.dumps(domain_list), flush=True)
     results = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
+        "ladder": list(ladder),
+        "forks": forks,
         "rollout": rows,
+        "domain_list": domain_list,
     }
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "results.md").write_text(markdown(results))
-    print(markdown(results))
+    (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (REPO / "bench" / "results.md").write_text(results_markdown(results))
+    README.write_text(replace_between_markers(README.read_text(), markdown_table(results)))
+    print(markdown_table(results))
+    print(f"emulator logs: {log_dir}")
 
 
 if __name__ == "__main__":
