@@ -10,6 +10,8 @@ description:
     hosts) with its wave, the last step whose verification gate passed (C(A1), C(A2), C(M1), C(M2), C(M3)),
     a step that failed and the task it failed in, a step stopped before its gate because another
     account failed, or C(not started) and the failure that stopped the run before the account's turn.
+  - Below the table, one line per account that failed names its account id, the step and the task, and
+    gives the task's error message (for an AWS error, the operation and the error code).
   - Steps are the plays that set C(perimeter_rollout_step); a step counts as verified when the play
     records C(mlperimeter_rollout_verified) with C(ansible.builtin.set_stats) after its gates. Waves
     come from the C(mlperimeter_rollout_waves) run statistic the plan play records.
@@ -44,6 +46,7 @@ class CallbackModule(CallbackBase):
         self._rollout = False
         self._started = {}
         self._failed = {}
+        self._errors = {}
         self._first_failure = None
 
     def v2_playbook_on_play_start(self, play):
@@ -61,6 +64,7 @@ class CallbackModule(CallbackBase):
         host = result._host.get_name()
         step = self._step or "preparation"
         self._failed.setdefault(host, (step, result._task.get_name()))
+        self._errors.setdefault(host, " ".join(str(result._result.get("msg") or "no message").split()))
         if self._first_failure is None:
             self._first_failure = (host, step)
 
@@ -94,10 +98,21 @@ class CallbackModule(CallbackBase):
             group = wave_of.get(host) or ("access" if host in self._group("perimeter_access") else "-")
             state = self._state(host, stats.custom.get(host, {}), stopped_by)
             self._display.display(f"{host:<{width}}  {group:<{wave_width}}  {state}")
+        failed = [host for host in hosts if host in self._failed]
+        if failed:
+            self._display.display("")
+        for host in failed:
+            step, task = self._failed[host]
+            self._display.display(f"{host} (account {self._account_id(host)}) failed in {step}, task '{task}': "
+                                  f"{self._errors[host]}")
 
     def _group(self, name):
         group = self._inventory.groups.get(name) if self._inventory is not None else None
         return [h.get_name() for h in group.get_hosts()] if group is not None else []
+
+    def _account_id(self, host):
+        found = self._inventory.get_host(host) if self._inventory is not None else None
+        return found.get_vars().get("aws_account_id", "unknown") if found is not None else "unknown"
 
     def _hosts(self, waves):
         """The access account(s), then the ML accounts in wave order, then any other host seen."""

@@ -16,11 +16,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 MAX_POLICY_LENGTH = 20480
 DEFAULT_POLICY_VERSION = "2008-10-17"
@@ -172,7 +172,7 @@ def is_full_access(document):
 # Reading -------------------------------------------------------------------------------------------------
 
 @EndpointErrorHandler.common_error_handler("describe VPC endpoint services")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def describe_service(client, service_name):
     """The service's details, one per endpoint type it offers (S3 has two); [] when the Region does not offer it."""
     try:
@@ -202,7 +202,7 @@ def check_service(details, *, service_name, endpoint_type, region, policy):
 
 
 @EndpointErrorHandler.list_error_handler("describe VPC endpoints", [])
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def describe_endpoints(client, **params):
     paginator = client.get_paginator("describe_vpc_endpoints")
     return paginator.paginate(**params).build_full_result()["VpcEndpoints"]
@@ -300,7 +300,7 @@ def predict(current, params):
 
 
 @EndpointErrorHandler.common_error_handler("create VPC endpoint")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def create_endpoint(client, *, vpc_id, service_name, endpoint_type, policy, subnet_ids, security_group_ids,
                     route_table_ids, private_dns_enabled, tags, client_token):
     params = {"VpcId": vpc_id, "ServiceName": service_name, "VpcEndpointType": endpoint_type,
@@ -321,13 +321,13 @@ def create_endpoint(client, *, vpc_id, service_name, endpoint_type, policy, subn
 
 
 @EndpointErrorHandler.common_error_handler("modify VPC endpoint")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def modify_endpoint(client, endpoint_id, params):
     client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **params)
 
 
 @EndpointErrorHandler.deletion_error_handler("delete VPC endpoint")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def delete_endpoint(client, endpoint_id):
     answer = client.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
     for failure in answer.get("Unsuccessful", []):
@@ -339,13 +339,13 @@ def delete_endpoint(client, endpoint_id):
 
 
 @EndpointErrorHandler.common_error_handler("tag VPC endpoint")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def tag_endpoint(client, endpoint_id, tags):
     client.create_tags(Resources=[endpoint_id], Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @EndpointErrorHandler.common_error_handler("untag VPC endpoint")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def untag_endpoint(client, endpoint_id, keys):
     client.delete_tags(Resources=[endpoint_id], Tags=[{"Key": key} for key in keys])
 

@@ -11,11 +11,11 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 # The format AWS applies when CreateFlowLogs is called without LogFormat (version 2 fields).
 DEFAULT_LOG_FORMAT = (
@@ -128,7 +128,7 @@ def immutable_differences(current, desired):
 
 
 @FlowLogsErrorHandler.list_error_handler("describe flow logs", [])
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def describe_flow_logs(client, resource_id, match_tags):
     filters = [{"Name": "resource-id", "Values": [resource_id]}]
     filters += [{"Name": f"tag:{key}", "Values": [value]} for key, value in sorted(match_tags.items())]
@@ -153,7 +153,7 @@ def find_flow_logs(client, resource_id, match_tags, destination=None):
 
 
 @FlowLogsErrorHandler.common_error_handler("create flow log")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def create_flow_log(client, spec, tags):
     params = {
         "ResourceType": spec["resource_type"],
@@ -181,7 +181,7 @@ def create_flow_log(client, spec, tags):
 
 
 @FlowLogsErrorHandler.deletion_error_handler("delete flow log")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def delete_flow_log(client, flow_log_id):
     answer = client.delete_flow_logs(FlowLogIds=[flow_log_id])
     for failure in answer.get("Unsuccessful", []):
@@ -194,19 +194,19 @@ def delete_flow_log(client, flow_log_id):
 
 
 @FlowLogsErrorHandler.common_error_handler("tag flow log")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def tag_flow_log(client, flow_log_id, tags):
     client.create_tags(Resources=[flow_log_id], Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @FlowLogsErrorHandler.common_error_handler("untag flow log")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def untag_flow_log(client, flow_log_id, keys):
     client.delete_tags(Resources=[flow_log_id], Tags=[{"Key": key} for key in keys])
 
 
 @FlowLogsErrorHandler.common_error_handler("read flow log")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def describe_flow_log(client, flow_log_id):
     return client.describe_flow_logs(FlowLogIds=[flow_log_id])["FlowLogs"]
 

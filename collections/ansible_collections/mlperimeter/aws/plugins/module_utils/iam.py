@@ -2,7 +2,7 @@
 and who the caller is.
 
 Errors are amazon.aws's ``AnsibleIAMError`` through its ``IAMErrorHandler``. Calls are retried by
-the client's ``AWSRetry.jittered_backoff()`` decorator (``aws_retry=True``), paginated listings by
+the client's ``retries.jittered_backoff()`` decorator (``aws_retry=True``), paginated listings by
 the same decorator around them.
 """
 
@@ -11,11 +11,11 @@ import re
 from urllib.parse import unquote
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 TAG_MANAGED = "mlperimeter:managed"
 TAG_CONTROL = "mlperimeter:control"
@@ -94,7 +94,7 @@ def get_policy(client, arn):
 
 
 @IAMErrorHandler.common_error_handler("list policy tags")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_policy_tags(client, arn):
     paginator = client.get_paginator("list_policy_tags")
     tags = paginator.paginate(PolicyArn=arn).build_full_result()["Tags"]
@@ -102,7 +102,7 @@ def list_policy_tags(client, arn):
 
 
 @IAMErrorHandler.common_error_handler("list policy versions")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_policy_versions(client, arn):
     paginator = client.get_paginator("list_policy_versions")
     return paginator.paginate(PolicyArn=arn).build_full_result()["Versions"]
@@ -151,7 +151,7 @@ def untag_policy(client, arn, keys):
 
 
 @IAMErrorHandler.common_error_handler("list entities for policy")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_entities_for_policy(client, arn):
     paginator = client.get_paginator("list_entities_for_policy")
     return paginator.paginate(PolicyArn=arn).build_full_result()
@@ -190,7 +190,7 @@ def get_role(client, name):
 
 
 @IAMErrorHandler.common_error_handler("list policies attached to role")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_attached_role_policy_arns(client, role_name):
     paginator = client.get_paginator("list_attached_role_policies")
     attached = paginator.paginate(RoleName=role_name).build_full_result()["AttachedPolicies"]

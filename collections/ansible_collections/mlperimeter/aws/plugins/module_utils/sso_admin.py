@@ -1,7 +1,7 @@
 """IAM Identity Center administration (``sso-admin``): instances, permission sets by name (their
 settings and tags), their customer-managed policy references, and provisioning account by account.
 
-Calls are retried by the client's ``AWSRetry.jittered_backoff()`` decorator (``aws_retry=True``);
+Calls are retried by the client's ``retries.jittered_backoff()`` decorator (``aws_retry=True``);
 provisioning also retries ``ConflictException``, which Identity Center answers while another
 operation on the same permission set is running.
 """
@@ -12,11 +12,11 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 NOT_PROVISIONED = "LATEST_PERMISSION_SET_NOT_PROVISIONED"
 PROVISIONED = "LATEST_PERMISSION_SET_PROVISIONED"
@@ -57,13 +57,13 @@ def permission_set_of_reserved_role(role_name):
 
 
 @SSOAdminErrorHandler.common_error_handler("list Identity Center instances")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_instances(client):
     return client.get_paginator("list_instances").paginate().build_full_result()["Instances"]
 
 
 @SSOAdminErrorHandler.common_error_handler("list permission sets")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def _list_permission_set_arns(client, instance_arn):
     paginator = client.get_paginator("list_permission_sets")
     return paginator.paginate(InstanceArn=instance_arn).build_full_result()["PermissionSets"]
@@ -129,7 +129,7 @@ def delete_permission_set(client, instance_arn, permission_set_arn):
 
 
 @SSOAdminErrorHandler.common_error_handler("list tags of permission set")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_tags(client, instance_arn, permission_set_arn):
     paginator = client.get_paginator("list_tags_for_resource")
     result = paginator.paginate(InstanceArn=instance_arn, ResourceArn=permission_set_arn).build_full_result()
@@ -148,7 +148,7 @@ def untag_permission_set(client, instance_arn, permission_set_arn, keys):
 
 
 @SSOAdminErrorHandler.common_error_handler("list customer managed policy references")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_policy_references(client, instance_arn, permission_set_arn):
     paginator = client.get_paginator("list_customer_managed_policy_references_in_permission_set")
     result = paginator.paginate(InstanceArn=instance_arn, PermissionSetArn=permission_set_arn).build_full_result()
@@ -170,7 +170,7 @@ def detach_policy_reference(client, instance_arn, permission_set_arn, reference)
 
 
 @SSOAdminErrorHandler.common_error_handler("list accounts for provisioned permission set")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_provisioned_accounts(client, instance_arn, permission_set_arn, status=None):
     args = {"InstanceArn": instance_arn, "PermissionSetArn": permission_set_arn}
     if status:
@@ -180,7 +180,7 @@ def list_provisioned_accounts(client, instance_arn, permission_set_arn, status=N
 
 
 @SSOAdminErrorHandler.common_error_handler("list permission set provisioning status")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_provisioning_requests(client, instance_arn, status):
     paginator = client.get_paginator("list_permission_set_provisioning_status")
     result = paginator.paginate(InstanceArn=instance_arn, Filter={"Status": status}).build_full_result()
@@ -195,7 +195,7 @@ def describe_provisioning(client, instance_arn, request_id):
 
 
 @SSOAdminErrorHandler.common_error_handler("provision permission set")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ConflictException"])
+@jittered_backoff(["ConflictException"])
 def provision_to_account(client, instance_arn, permission_set_arn, account_id):
     return client.provision_permission_set(
         InstanceArn=instance_arn, PermissionSetArn=permission_set_arn, TargetType="AWS_ACCOUNT", TargetId=account_id,

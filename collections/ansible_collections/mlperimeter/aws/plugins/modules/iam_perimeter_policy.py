@@ -141,10 +141,10 @@ policy:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.mlperimeter.aws.plugins.module_utils import iam
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 
 def validate(params):
@@ -263,8 +263,8 @@ def diff_view(policy):
 def do(module):
     params = module.params
     document = validate(params)
-    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
-    identity = iam.get_caller_identity(module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
+    client = module.client("iam", retry_decorator=jittered_backoff())
+    identity = iam.get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))
     partition = identity["Arn"].split(":")[1]
     arn = iam.policy_arn(partition, identity["Account"], params["path"], params["name"])
 

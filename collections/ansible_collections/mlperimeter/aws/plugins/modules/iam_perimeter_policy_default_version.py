@@ -92,9 +92,9 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.mlperimeter.aws.plugins.module_utils import iam
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 VERSION_ID = re.compile(r"v[1-9][0-9]*")
 
@@ -137,8 +137,8 @@ def diff_view(client, arn, version_id):
 def do(module):
     params = module.params
     validate(params)
-    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
-    identity = iam.get_caller_identity(module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
+    client = module.client("iam", retry_decorator=jittered_backoff())
+    identity = iam.get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))
     arn = iam.policy_arn(identity["Arn"].split(":")[1], identity["Account"], params["path"], params["name"])
 
     policy = iam.get_policy(client, arn)

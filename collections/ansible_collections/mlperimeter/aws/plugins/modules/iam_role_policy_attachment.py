@@ -94,9 +94,9 @@ attachments:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.mlperimeter.aws.plugins.module_utils import iam
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 
 def validate(params):
@@ -160,9 +160,9 @@ def do(module):
     params = module.params
     validate(params)
     role_names = list(dict.fromkeys(params["role_names"]))
-    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("iam", retry_decorator=jittered_backoff())
     if params["state"] == "present":
-        identity = iam.get_caller_identity(module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
+        identity = iam.get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))
         refuse_caller_role(role_names, identity["Arn"], params["policy_arn"])
         if iam.get_policy(client, params["policy_arn"]) is None:
             raise AnsibleIAMError(message=f"policy_arn: policy {params['policy_arn']} does not exist")

@@ -115,10 +115,10 @@ permission_set:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.mlperimeter.aws.plugins.module_utils import iam, sso_admin
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 from ansible_collections.mlperimeter.aws.plugins.module_utils.sso_admin import AnsibleSSOAdminError
 
 # Module option -> the API's member, for the settings that can be updated in place.
@@ -259,11 +259,11 @@ def ensure_absent(client, *, check_mode, instance_arn, name, caller_arn):
 def do(module):
     params = module.params
     validate(params)
-    client = module.client("sso-admin", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("sso-admin", retry_decorator=jittered_backoff())
     instance_arn = params["instance_arn"] or sso_admin.only_instance_arn(client)
 
     if params["state"] == "absent":
-        caller = iam.get_caller_identity(module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
+        caller = iam.get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))
         changed, before = ensure_absent(client, check_mode=module.check_mode, instance_arn=instance_arn,
                                         name=params["name"], caller_arn=caller["Arn"])
         module.exit_json(changed=changed, permission_set={}, diff={"before": before, "after": {}})

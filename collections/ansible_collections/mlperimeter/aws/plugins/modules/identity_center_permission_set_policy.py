@@ -148,9 +148,9 @@ import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.mlperimeter.aws.plugins.module_utils import iam, sso_admin
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 from ansible_collections.mlperimeter.aws.plugins.module_utils.sso_admin import AnsibleSSOAdminError
 
 INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(?:sso)?ins-[a-zA-Z0-9.-]{16}")
@@ -244,10 +244,10 @@ def do(module):
     validate(params)
     accounts = list(dict.fromkeys(params["accounts"]))
     reference = {"Name": params["policy_name"], "Path": params["policy_path"]}
-    client = module.client("sso-admin", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("sso-admin", retry_decorator=jittered_backoff())
 
     if params["state"] == "present":
-        identity = iam.get_caller_identity(module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
+        identity = iam.get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))
         refuse_own_permission_set(identity["Arn"], params["permission_set_name"])
     instance_arn = find_instance_arn(client, params["instance_arn"])
     permission_set = sso_admin.find_permission_set(client, instance_arn, params["permission_set_name"])

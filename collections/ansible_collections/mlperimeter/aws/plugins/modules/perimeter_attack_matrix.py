@@ -175,10 +175,10 @@ summary:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.mlperimeter.aws.plugins.module_utils import attack_matrix
 from ansible_collections.mlperimeter.aws.plugins.module_utils.iam import get_caller_identity
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 
 def do(module):
@@ -186,7 +186,7 @@ def do(module):
     problems = attack_matrix.input_problems(params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    account_id = get_caller_identity(module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))["Account"]
+    account_id = get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))["Account"]
     facts = attack_matrix.Facts(
         account_id=account_id,
         region=module.region,

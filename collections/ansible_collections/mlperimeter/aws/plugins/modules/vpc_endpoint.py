@@ -244,11 +244,11 @@ vpc_endpoint:
 import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.mlperimeter.aws.plugins.module_utils import ec2_endpoints
 from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_endpoints import EndpointError
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 
 def default_policy(endpoint_type):
@@ -343,7 +343,7 @@ def the_one(endpoints, *, vpc_id, service_name):
 def do(module):
     params = module.params
     policy = ec2_endpoints.validate(params, module.region)
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ec2", retry_decorator=jittered_backoff())
     endpoint_type = params["vpc_endpoint_type"]
     found = ec2_endpoints.find_endpoints(
         client, vpc_id=params["vpc_id"], service_name=params["service_name"], endpoint_type=endpoint_type,

@@ -186,7 +186,6 @@ deleted_flow_log_ids:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_flow_logs import (
     DEFAULT_LOG_FORMAT,
@@ -202,6 +201,7 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_flow_logs impo
     validate,
 )
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 PROJECT_TAG_PREFIX = "mlperimeter:"
 
@@ -309,7 +309,7 @@ def do(module):
     problem = validate(module.params)
     if problem:
         module.fail_json(msg=problem)
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ec2", retry_decorator=jittered_backoff())
     if module.params["state"] == "present":
         changed, before, after, replaced, deleted = ensure_present(
             client, check_mode=module.check_mode, spec=desired_spec(module.params),
