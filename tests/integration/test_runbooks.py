@@ -8,6 +8,8 @@ where a later step needs their effect, a stand-in below makes the same change th
 A command that fails, check steps included, fails the runbook's test with its step and output.
 """
 
+import datetime
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.mlperimeter.aws.plugins.module_utils.rollout_lease import run_id
 
 from support.ansible import BIN, REPO
 from support.inventory import fresh_account_id, write_inventory
@@ -23,6 +26,9 @@ from support.runbooks import read
 REGION = "us-east-1"
 BLOCK_TIMEOUT = 1800
 RUNBOOKS = read(REPO / "runbooks")
+# A rollout on another controller, gone without releasing its lease, which has not expired yet.
+GONE_RUN = {"controller": "ops-bastion-2", "pid": 48213, "pid_start": 912345678}
+GONE_RUN_ID = run_id(*GONE_RUN.values())
 BREAK_GLASS_KEYS = {"AWS_ACCESS_KEY_ID": "break-glass-operator", "AWS_SECRET_ACCESS_KEY": "break-glass-operator"}
 
 
@@ -59,6 +65,7 @@ def suite(emulator, tmp_path_factory):
 def settings(suite, runbook):
     ml = {"ML_HOST": "ml-a", "ML_ACCOUNT_ID": suite.accounts["ml-a"]}
     by_runbook = {
+        "rollout_lease.md": lambda: {"HOLDER_RUN": GONE_RUN_ID},
         "onboard_account.md": lambda: {"NEW_HOST": "ml-b", "NEW_ACCOUNT_ID": suite.accounts["ml-b"]},
         "approved_domain.md": lambda: {"WAVE": "wave1_canary", "NEW_DOMAIN": "pypi.org",
                                        "NEW_URL": "https://docs.example.com/",
@@ -105,7 +112,19 @@ def detach_resource_perimeter_by_hand(suite):
         PolicyArn=f"arn:aws:iam::{suite.accounts['ml-a']}:policy/mlperimeter/mlperimeter-resource-perimeter")
 
 
+def leave_a_gone_runs_lease(suite):
+    """A refused rollout: a run on another controller holds the lease of every account, for another hour."""
+    now = datetime.datetime.now(datetime.UTC)
+    lease = {"run": GONE_RUN_ID, "operator": "alice", **GONE_RUN,
+             "acquired": (now - datetime.timedelta(minutes=60)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "expires": (now + datetime.timedelta(minutes=60)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    for host in ("access", "ml-a"):
+        suite.client("ssm", host).put_parameter(Name="/mlperimeter/rollout-lease", Value=json.dumps(lease),
+                                                Type="String", Overwrite=True)
+
+
 SETUP = {
+    "rollout_lease.md": leave_a_gone_runs_lease,
     "onboard_account.md": add_new_account_host,
     "verify_and_drift_detection.md": detach_resource_perimeter_by_hand,
 }
