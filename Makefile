@@ -96,6 +96,10 @@ lint: $(VENV_STAMP)
 		name=mlperimeter.aws.$$(basename $$plugin .py); \
 		$(BIN)/ansible-doc -t inventory $$name > /dev/null || { echo "ansible-doc cannot render $$name"; exit 1; }; \
 	done; echo "ansible-doc renders every inventory plugin"
+	@set -e; for plugin in $(COLLECTION)/plugins/strategy/*.py; do \
+		name=mlperimeter.aws.$$(basename $$plugin .py); \
+		$(BIN)/ansible-doc -t strategy $$name > /dev/null || { echo "ansible-doc cannot render $$name"; exit 1; }; \
+	done; echo "ansible-doc renders every strategy plugin"
 
 bench: $(VENV_STAMP)
 	$(BIN)/python bench/run.py

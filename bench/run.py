@@ -109,8 +109,9 @@ def enabled_callbacks():
     return ",".join([name.strip() for name in configured.split(",") if name.strip()] + [GATE_CALLBACK])
 
 
-def run_site(emulator, inventory_dir, forks, gates_file):
-    """Run site.yml; return (wall seconds, the gates it passed)."""
+def run_site(emulator, inventory_dir, forks, gates_file, strategy=None):
+    """Run site.yml (with ansible.cfg's strategy unless ``strategy`` names another); return (wall seconds,
+    the gates it passed)."""
     env = dict(
         os.environ,
         MLPERIMETER_EMULATOR_URL=emulator.url,
@@ -120,6 +121,8 @@ def run_site(emulator, inventory_dir, forks, gates_file):
         MLPERIMETER_BENCH_GATES=str(gates_file),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
     command = [
         str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory_dir),
         "--forks", str(forks), str(REPO / "playbooks" / "site.yml"),
@@ -148,6 +151,9 @@ def measure_rollout(accounts, forks, log_dir):
             emulator.reset_calls()
             rerun, rerun_gates = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-rerun.json")
             rerun_calls = emulator.calls()
+            # The same converged rerun with Ansible's own strategy: a fresh Python process per task.
+            rerun_linear, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-linear.json",
+                                       strategy="ansible.builtin.linear")
     finally:
         process.stop()
     perimeter_calls = without_lease(rerun_calls)
@@ -159,6 +165,8 @@ def measure_rollout(accounts, forks, log_dir):
         "first_run_seconds": round(first, 2),
         "rerun_seconds": round(rerun, 2),
         "rerun_seconds_per_account": round(rerun / (accounts + 1), 3),
+        "rerun_linear_seconds": round(rerun_linear, 2),
+        "linear_over_rerun": round(rerun_linear / rerun, 2),
         "rerun_write_calls": len(writes(perimeter_calls)),
         "rerun_lease_calls": len(lease_calls(rerun_calls)),
         "rerun_read_calls": read_calls,
@@ -236,14 +244,15 @@ def markdown_table(results):
         f"one access account, all ML accounts in one wave, {results['forks']} forks.",
         "",
         "| ML accounts | first run (s) | rerun (s) | rerun s/account | rerun writes | rerun lease calls "
-        "| rerun reads | minimal reads | reads / minimal |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rerun reads | minimal reads | reads / minimal | rerun, linear strategy (s) | linear / rerun |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["rollout"]:
         lines.append(
             f"| {row['accounts']} | {row['first_run_seconds']} | {row['rerun_seconds']} "
             f"| {row['rerun_seconds_per_account']} | {row['rerun_write_calls']} | {row['rerun_lease_calls']} "
-            f"| {row['rerun_read_calls']} | {row['minimal_read_calls']} | {row['reads_per_minimal']} |"
+            f"| {row['rerun_read_calls']} | {row['minimal_read_calls']} | {row['reads_per_minimal']} "
+            f"| {row['rerun_linear_seconds']} | {row['linear_over_rerun']} |"
         )
     lines += [
         "",
@@ -289,6 +298,10 @@ def results_markdown(results):
         "    gate added to a role is counted without any change here.",
         f"- **reads / minimal**: rerun reads divided by minimal reads; the target is at most"
         f" {READS_PER_MINIMAL_TARGET:g}.",
+        "- **rerun, linear strategy**: the same converged rerun once more, with `ANSIBLE_STRATEGY=",
+        "  ansible.builtin.linear` (a fresh Python process, and a fresh import of boto3, for every task) instead",
+        "  of ansible.cfg's `mlperimeter.aws.mitogen_linear` (modules run in a warm interpreter).",
+        "  **linear / rerun** is the ratio of the two, measured in the same run on the same state.",
         "- **domain list**: the list is loaded with 50,000 domains first (not timed); then the domains file",
         "  changes by 1% (the first 250 domains removed, 250 new ones added) and one run of",
         "  `mlperimeter.aws.dns_firewall_domain_list` in `exact` mode is timed. The module runs in-process",

@@ -93,7 +93,8 @@ def test_minimal_read_calls_adds_resources_and_gate_checks():
 def results(ladder=(1,)):
     row = {"accounts": 1, "forks": 8, "first_run_seconds": 312.5, "rerun_seconds": 201.25,
            "rerun_seconds_per_account": 100.625, "rerun_write_calls": 0, "rerun_lease_calls": 4,
-           "rerun_read_calls": 812, "minimal_read_calls": 406, "reads_per_minimal": 2.0}
+           "rerun_read_calls": 812, "minimal_read_calls": 406, "reads_per_minimal": 2.0,
+           "rerun_linear_seconds": 603.75, "linear_over_rerun": 3.0}
     return {"machine": "x86_64, 2 cores, Python 3.11.7", "date": "2026-11-28", "ladder": list(ladder), "forks": 8,
             "rollout": [row],
             "domain_list": {"domains": 50000, "changed_domains": 500, "added": 250, "removed": 250,
@@ -107,9 +108,10 @@ def test_markdown_table_shows_every_row_the_machine_and_the_ladder_run():
     assert "a ladder of 1 ML account(s) only" in lines[0]
     header = [cell.strip() for cell in lines[2].strip("|").split("|")]
     assert header == ["ML accounts", "first run (s)", "rerun (s)", "rerun s/account", "rerun writes",
-                      "rerun lease calls", "rerun reads", "minimal reads", "reads / minimal"]
+                      "rerun lease calls", "rerun reads", "minimal reads", "reads / minimal",
+                      "rerun, linear strategy (s)", "linear / rerun"]
     cells = [cell.strip() for cell in lines[4].strip("|").split("|")]
-    assert cells == ["1", "312.5", "201.25", "100.625", "0", "4", "812", "406", "2.0"]
+    assert cells == ["1", "312.5", "201.25", "100.625", "0", "4", "812", "406", "2.0", "603.75", "3.0"]
     assert "50,000 domains, 250 removed and 250 added: 2 write calls, 1.74 s" in table
 
 

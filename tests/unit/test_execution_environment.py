@@ -121,4 +121,5 @@ def test_the_collection_names_its_python_needs_for_any_execution_environment():
     lines = [line for line in (COLLECTION / meta["dependencies"]["python"]).read_text().splitlines()
              if line.strip() and not line.startswith("#")]
     needs = {name: (operator, version) for name, operator, version in map(requirement, lines)}
-    assert needs == {"boto3": (">=", PINS["boto3"]), "botocore": (">=", PINS["botocore"])}
+    assert needs == {"boto3": (">=", PINS["boto3"]), "botocore": (">=", PINS["botocore"]),
+                     "mitogen": (">=", PINS["mitogen"])}
