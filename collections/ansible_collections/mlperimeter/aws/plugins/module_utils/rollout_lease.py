@@ -33,7 +33,7 @@ from pathlib import Path
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 DEFAULT_NAME = "/mlperimeter/rollout-lease"
 DEFAULT_MINUTES = 120
@@ -41,8 +41,8 @@ MIN_MINUTES, MAX_MINUTES = 1, 1440
 RUN_ID = re.compile(r"[0-9a-f]{16}")
 # SSM parameter names: a path of letters, digits and . - _ (fully qualified with a leading slash).
 PARAMETER_NAME = re.compile(r"/[a-zA-Z0-9_.\-/]{1,1010}")
-# SSM's answer to two writes of one parameter at once, besides throttling.
-RETRY_CODES = ["ThrottlingException", "TooManyUpdates", "InternalServerError"]
+# SSM's answers to two writes of one parameter at once and to its own failures, besides the transient codes.
+SSM_RETRY_CODES = ["TooManyUpdates", "InternalServerError"]
 PROC = Path("/proc")
 
 
@@ -209,7 +209,7 @@ def refusal(lease, account, region, name):
 # ----- SSM calls ---------------------------------------------------------------------------------
 
 
-@AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15, catch_extra_error_codes=RETRY_CODES)
+@jittered_backoff(SSM_RETRY_CODES)
 def _call(client, operation, kwargs):
     return getattr(client, operation)(**kwargs)
 
