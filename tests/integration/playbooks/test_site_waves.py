@@ -1,18 +1,20 @@
-"""site.yml wave by wave, over accounts of these tests' own: a failed canary stops the run before
-the next wave, the same site.yml then converges, a converged run writes nothing, check mode reports
-drift without writing, and waves the plan cannot follow are refused before any call.
+"""site.yml wave by wave, over accounts of these tests' own: a canary whose account answers every call
+with a 503 fails that account only and stops the run before the next wave, the same site.yml then
+converges, a converged run writes nothing, check mode reports drift without writing, and waves the plan
+cannot follow are refused before any call.
 
 The tests of the converged set of accounts run in the order they are written.
 """
 
 import json
+import re
 import time
 
 import pytest
 import yaml
 
 from support.ansible import run_playbook
-from support.calls import without_lease, writes
+from support.calls import lease_calls, without_lease, writes
 from support.inventory import fresh_account_id, write_inventory
 from support.rollout_output import calls_since, recap, summary
 
@@ -33,10 +35,13 @@ def inventory(tmp_path_factory, accounts):
 
 @pytest.fixture(scope="module")
 def failed_canary_run(emulator, inventory, accounts):
-    """site.yml with every CreateVpc in the canary account failing."""
-    emulator.add_fault(operation="CreateVpc", error="UnauthorizedOperation", account=accounts["ml-a"], rate=1.0)
+    """site.yml with the canary's account answering every call with a 503, the rest of the run untouched."""
+    emulator.add_fault(operation="*", error="ServiceUnavailable", rate=1.0, status=503, account=accounts["ml-a"])
     try:
-        return run_playbook(emulator, "site.yml", inventory=inventory)
+        start = time.time()
+        run = run_playbook(emulator, "site.yml", inventory=inventory)
+        # Every account's calls, the operator's own included (role assumptions are made from it).
+        return run, [c for c in emulator.calls() if c["time"] >= start]
     finally:
         emulator.clear_faults()
 
@@ -47,19 +52,39 @@ def _registry(emulator, access):
     return {json.loads(p["Value"])["account_id"]: json.loads(p["Value"]) for p in answer}
 
 
-def test_a_failed_canary_stops_the_run_before_the_next_wave(emulator, failed_canary_run, accounts):
-    run = failed_canary_run
+def _failure_line(output, host):
+    """What the rollout summary says below its table about ``host``'s failure: (account, step, task, message)."""
+    _, _, table = output.rpartition("ROLLOUT SUMMARY")
+    (found,) = re.findall(rf"^{re.escape(host)} \(account (\S+)\) failed in (\S+), task '(.*?)': (.*)$", table,
+                          re.MULTILINE)
+    return found
+
+
+def test_a_failed_canary_stops_the_run_before_the_next_wave(failed_canary_run, accounts):
+    run, calls = failed_canary_run
     assert run.returncode != 0
-    assert "Injected fault: UnauthorizedOperation" in run.output
-    calls = emulator.calls()
+    # Not a call in the second wave's account, nor a role assumed into it from the operator's account.
     assert [c for c in calls if c["account"] == accounts["ml-b"]] == []
-    assert [c["status"] for c in calls if c["account"] == accounts["ml-a"] and c["operation"] == "CreateVpc"] == [400]
+    assert [c for c in calls if accounts["ml-b"] in (c.get("resource") or "")] == []
     rows = summary(run.output)
     assert rows["access"] == ("access", "A2 verified")
     wave, state = rows["ml-a"]
     assert wave == "wave1_canary"
-    assert state.startswith("M1 failed in ") and state.endswith("(nothing verified)")
+    assert state.startswith("M1 failed in '") and state.endswith("' (nothing verified)")
     assert rows["ml-b"] == ("wave2", "not started (stopped after wave1_canary failed)")
+
+
+def test_the_operator_is_told_the_account_and_the_operation_that_failed(failed_canary_run, accounts):
+    run, calls = failed_canary_run
+    canary_calls = [c for c in calls if c["account"] == accounts["ml-a"]]
+    first_operation = canary_calls[0]["operation"]
+    # Retried (botocore's standard mode, ten attempts), then given up: no other call was tried after it.
+    assert {c["status"] for c in canary_calls} == {503} and {c["operation"] for c in canary_calls} == {first_operation}
+    assert len(canary_calls) >= 10
+    account, step, task, message = _failure_line(run.output, "ml-a")
+    assert (account, step) == (accounts["ml-a"], "M1")
+    assert f"'{task}'" in summary(run.output)["ml-a"][1]
+    assert f"(ServiceUnavailable) when calling the {first_operation} operation" in message
 
 
 def test_with_the_fault_cleared_the_same_site_yml_converges(emulator, failed_canary_run, inventory, accounts):
@@ -95,8 +120,17 @@ def test_a_converged_run_changes_nothing_and_writes_nothing(emulator, inventory,
     run = run_playbook(emulator, "site.yml", inventory=inventory)
     assert run.returncode == 0, run.output[-6000:]
     assert recap(run.output) == {"access": (0, 0), "ml-a": (0, 0), "ml-b": (0, 0)}
-    # The rollout lease is the run's own bookkeeping: its PutParameter and DeleteParameter are all it writes.
-    assert writes(without_lease(calls_since(emulator, start, set(accounts.values())))) == []
+    # The rollout lease is the run's own bookkeeping: its PutParameter and DeleteParameter are all it writes,
+    # one each in every account, and the run leaves none behind.
+    calls = calls_since(emulator, start, set(accounts.values()))
+    assert writes(without_lease(calls)) == []
+    for account in accounts.values():
+        assert [c["operation"] for c in writes(lease_calls(calls)) if c["account"] == account] == [
+            "PutParameter", "DeleteParameter"]
+    for account in accounts.values():
+        names = [p["Name"] for p in emulator.client("ssm", account, region=REGION).describe_parameters(
+            ParameterFilters=[{"Key": "Name", "Values": ["/mlperimeter/rollout-lease"]}])["Parameters"]]
+        assert names == [], account
 
 
 def test_check_mode_reports_a_hand_made_drift_and_writes_nothing(emulator, inventory, accounts):

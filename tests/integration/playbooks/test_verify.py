@@ -1,12 +1,16 @@
 """verify.yml: every control of every account checked read-only, with its evidence report; drift caught and cleared.
 
 The shared rollout of the local inventory is only read. Drift is made in accounts of this module's
-own (one access and one ML account), rolled out once for the whole module.
+own (one access and one ML account), rolled out once for the whole module, and that rollout and its
+first verify run with 30% of every call of theirs throttled (seeded, so repeatable): the operator's
+identity is an IAM user in an account of its own, so the role assumptions made from it are throttled
+with the rest. The faults name only these accounts; other tests sharing the emulator are not touched.
 """
 
 import json
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +21,7 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils import attack_matr
 from support.ansible import PlaybookRun, run_playbook
 from support.calls import reads, writes
 from support.inventory import fresh_account_id, write_inventory
+from support.rollout_output import summary
 
 LOCAL = {"access": "111111111111", "ml-research": "222222222222", "ml-forecasting": "333333333333",
          "ml-genomics": "444444444444"}
@@ -31,6 +36,7 @@ REGION = "us-east-1"
 CHROMIUM = Path("/usr/bin/chromium")
 NETWORK_PERIMETER = "mlperimeter/mlperimeter-network-perimeter"
 DATA_SCIENTIST = "mlperimeter-data-scientist"
+THROTTLING_SEED = 20240611
 
 
 @dataclass
@@ -68,21 +74,53 @@ def local_verified(rolled_out, tmp_path_factory):
     return verify(rolled_out, "inventories/local", tmp_path_factory.mktemp("local-reports"), set(LOCAL.values()))
 
 
+def operator_keys(emulator, account):
+    """An access key of an IAM user in ``account``: the operator's credentials, in an account of their own."""
+    iam = emulator.client("iam", account, region=REGION)
+    iam.create_user(UserName="mlperimeter-operator")
+    key = iam.create_access_key(UserName="mlperimeter-operator")["AccessKey"]
+    return {"perimeter_operator_access_key": key["AccessKeyId"],
+            "perimeter_operator_secret_key": key["SecretAccessKey"]}
+
+
+@dataclass
+class Throttled:
+    accounts: dict
+    inventory: Path
+    site: PlaybookRun
+    verified: Verified
+    calls: list  # every call in the accounts while site.yml and verify.yml ran
+
+
 @pytest.fixture(scope="module")
-def own(emulator, tmp_path_factory):
-    """One access and one ML account of this module's own, rolled out by site.yml."""
-    accounts = {"access": fresh_account_id(), "ml-verify": fresh_account_id()}
+def throttled(emulator, tmp_path_factory):
+    """One access and one ML account of this module's own: site.yml, then verify.yml, 30% of their calls throttled."""
+    accounts = {"operator": fresh_account_id(), "access": fresh_account_id(), "ml-verify": fresh_account_id()}
     inventory = write_inventory(tmp_path_factory.mktemp("inventory"), {"wave1": {"ml-verify": accounts["ml-verify"]}},
-                                access=accounts["access"])
-    run = run_playbook(emulator, "site.yml", inventory=inventory)
-    assert run.returncode == 0, run.output[-6000:]
-    return inventory, accounts
+                                access=accounts["access"], extra_vars=operator_keys(emulator, accounts["operator"]))
+    emulator.add_fault(operation="*", error="ThrottlingException", rate=0.3, seed=THROTTLING_SEED,
+                       account=sorted(accounts.values()))
+    try:
+        start = time.time()
+        site = run_playbook(emulator, "site.yml", inventory=inventory)
+        verified = verify(emulator, inventory, tmp_path_factory.mktemp("own-reports"),
+                          {accounts["access"], accounts["ml-verify"]})
+        calls = [c for c in emulator.calls() if c["account"] in accounts.values() and c["time"] >= start]
+    finally:
+        emulator.clear_faults()
+    return Throttled(accounts, inventory, site, verified, calls)
 
 
 @pytest.fixture(scope="module")
-def own_verified(emulator, own, tmp_path_factory):
-    inventory, accounts = own
-    return verify(emulator, inventory, tmp_path_factory.mktemp("own-reports"), set(accounts.values()))
+def own(throttled):
+    """The module's own accounts, converged by site.yml (under throttling)."""
+    assert throttled.site.returncode == 0, throttled.site.output[-6000:]
+    return throttled.inventory, {host: throttled.accounts[host] for host in ("access", "ml-verify")}
+
+
+@pytest.fixture(scope="module")
+def own_verified(throttled, own):
+    return throttled.verified
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +162,29 @@ def test_verify_passes_in_fresh_accounts_after_a_rollout(own_verified, own):
     found = statuses(verified.report)
     assert set(found) == expected_checks("access", ["ml-verify"])
     assert {key: status for key, status in found.items() if status != "pass"} == {}
+    assert [row for row in verified.report["matrix"] if row["status"] != "pass"] == []
     assert writes(verified.calls) == []
     assert {c["account"] for c in reads(verified.calls)} == set(accounts.values())
+
+
+def test_throttling_hits_every_account_and_service_of_the_run(throttled):
+    throttled_calls = [c for c in throttled.calls if c.get("fault") == "ThrottlingException"]
+    assert 0.2 <= len(throttled_calls) / len(throttled.calls) <= 0.4
+    assert {c["account"] for c in throttled_calls} == set(throttled.accounts.values())
+    busy_services = {service for service, count in Counter(c["service"] for c in throttled.calls).items()
+                     if count >= 10}
+    assert busy_services <= {c["service"] for c in throttled_calls}
+
+
+def test_site_yml_converges_under_throttling_with_every_gate_passed(emulator, throttled):
+    site, accounts = throttled.site, throttled.accounts
+    assert site.returncode == 0, site.output[-6000:]
+    assert summary(site.output) == {"access": ("access", "A2 verified"), "ml-verify": ("wave1", "M3 verified")}
+    # Retried creates made one resource each.
+    ml_ec2 = emulator.client("ec2", accounts["ml-verify"], region=REGION)
+    assert len(ml_ec2.describe_vpcs(Filters=[{"Name": "tag:mlperimeter:managed", "Values": ["true"]}])["Vpcs"]) == 1
+    assert len(emulator.client("sagemaker", accounts["ml-verify"], region=REGION).list_domains()["Domains"]) == 1
+    assert len(emulator.client("workspaces-web", accounts["access"], region=REGION).list_portals()["portals"]) == 1
 
 
 def test_a_drift_made_by_hand_fails_verify_naming_the_control_and_the_account(drifted, own):
