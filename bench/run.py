@@ -16,6 +16,7 @@ the benchmark markers is rewritten.
 """
 
 import configparser
+import contextlib
 import json
 import os
 import platform
@@ -109,13 +110,13 @@ def enabled_callbacks():
     return ",".join([name.strip() for name in configured.split(",") if name.strip()] + [GATE_CALLBACK])
 
 
-def run_site(emulator, inventory_dir, forks, gates_file, strategy=None):
-    """Run site.yml (with ansible.cfg's strategy unless ``strategy`` names another); return (wall seconds,
-    the gates it passed)."""
+def run_site(emulator, inventory_dir, forks, gates_file, strategy=None, repo=REPO):
+    """Run site.yml (with ansible.cfg's strategy unless ``strategy`` names another) from the checkout
+    ``repo``; return (wall seconds, the gates it passed)."""
     env = dict(
         os.environ,
         MLPERIMETER_EMULATOR_URL=emulator.url,
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_CONFIG=str(repo / "ansible.cfg"),
         ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS),
         ANSIBLE_CALLBACKS_ENABLED=enabled_callbacks(),
         MLPERIMETER_BENCH_GATES=str(gates_file),
@@ -125,10 +126,10 @@ def run_site(emulator, inventory_dir, forks, gates_file, strategy=None):
         env["ANSIBLE_STRATEGY"] = strategy
     command = [
         str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory_dir),
-        "--forks", str(forks), str(REPO / "playbooks" / "site.yml"),
+        "--forks", str(forks), str(repo / "playbooks" / "site.yml"),
     ]
     started = time.monotonic()
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"site.yml failed for {inventory_dir}:\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
@@ -139,8 +140,26 @@ def ml_accounts(accounts):
     return {f"ml-bench-{index:03d}": f"{300000000000 + index:012d}" for index in range(1, accounts + 1)}
 
 
-def measure_rollout(accounts, forks, log_dir):
-    """First rollout and converged rerun of one access and ``accounts`` ML accounts, on a fresh emulator."""
+@contextlib.contextmanager
+def checkout(revision):
+    """The repository at ``revision`` in a temporary worktree (None when no revision is given)."""
+    if not revision:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="mlperimeter-bench-baseline-") as tmp:
+        worktree = Path(tmp) / "checkout"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), revision], cwd=REPO, check=True,
+                       capture_output=True)
+        try:
+            yield worktree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=REPO, check=False,
+                           capture_output=True)
+
+
+def measure_rollout(accounts, forks, log_dir, baseline=None):
+    """First rollout and converged rerun of one access and ``accounts`` ML accounts, on a fresh emulator;
+    with ``baseline`` (a checkout of another revision), the same converged rerun with its playbooks too."""
     process = EmulatorProcess(log_dir / f"emulator-{accounts}.log")
     try:
         emulator = Emulator(process.url)
@@ -154,12 +173,17 @@ def measure_rollout(accounts, forks, log_dir):
             # The same converged rerun with Ansible's own strategy: a fresh Python process per task.
             rerun_linear, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-linear.json",
                                        strategy="ansible.builtin.linear")
+            if baseline:
+                emulator.reset_calls()
+                rerun_baseline, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-baseline.json",
+                                             repo=baseline)
+                baseline_calls = without_lease(emulator.calls())
     finally:
         process.stop()
     perimeter_calls = without_lease(rerun_calls)
     read_calls = len(reads(perimeter_calls))
     minimal = minimal_read_calls(first_calls, rerun_gates)
-    return {
+    row = {
         "accounts": accounts,
         "forks": forks,
         "first_run_seconds": round(first, 2),
@@ -176,6 +200,12 @@ def measure_rollout(accounts, forks, log_dir):
         "reads_per_minimal": round(read_calls / minimal, 2),
         "rerun_top_reads": top_operations(reads(perimeter_calls)),
     }
+    if baseline:
+        row.update(rerun_baseline_seconds=round(rerun_baseline, 2),
+                   baseline_over_rerun=round(rerun_baseline / rerun, 2),
+                   rerun_baseline_read_calls=len(reads(baseline_calls)),
+                   rerun_baseline_write_calls=len(writes(baseline_calls)))
+    return row
 
 
 # -- the large domain list ------------------------------------------------------------------
@@ -254,6 +284,22 @@ def markdown_table(results):
             f"| {row['rerun_read_calls']} | {row['minimal_read_calls']} | {row['reads_per_minimal']} "
             f"| {row['rerun_linear_seconds']} | {row['linear_over_rerun']} |"
         )
+    if results.get("baseline"):
+        lines += [
+            "",
+            f"The same converged rerun with the playbooks of `{results['baseline']}` (`BENCH_BASELINE`), on the same "
+            "state, right after:",
+            "",
+            "| ML accounts | rerun (s) | baseline rerun (s) | baseline / rerun | rerun reads | baseline reads "
+            "| baseline writes |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {row['accounts']} | {row['rerun_seconds']} | {row['rerun_baseline_seconds']} "
+            f"| {row['baseline_over_rerun']} | {row['rerun_read_calls']} | {row['rerun_baseline_read_calls']} "
+            f"| {row['rerun_baseline_write_calls']} |"
+            for row in results["rollout"]
+        ]
     lines += [
         "",
         f"DNS Firewall domain list of {domain_list['domains']:,} domains, {domain_list['removed']} removed and "
@@ -308,6 +354,9 @@ def results_markdown(results):
         "  through `tests/support/modules.py`, handed its arguments as Ansible hands them: the time is the",
         "  module's alone, without Ansible's fixed cost of starting a task's Python process. Its write calls",
         "  are the change's `UpdateFirewallDomains` (and any tagging) in the call log.",
+        "- **baseline** (with `BENCH_BASELINE=<revision>`): after the linear rerun, the converged rerun once",
+        "  more with the playbooks and collection of that revision (a temporary git worktree), on the same",
+        "  state: a change's before and after, measured in one run. **baseline / rerun** is the speed-up.",
         "",
         "## How to measure",
         "",
@@ -315,6 +364,7 @@ def results_markdown(results):
         "make bench                      # the full ladder 1, 4, 16, 64 (hours on a small machine)",
         "BENCH_ACCOUNTS=1 make bench     # one size of the ladder",
         "BENCH_FORKS=16 make bench       # Ansible forks (default 8)",
+        "BENCH_BASELINE=HEAD~3 make bench  # also rerun with an earlier revision's playbooks (before/after)",
         "```",
         "",
         "`make bench` writes `bench/results.json` (every figure above and more: managed resources, gate",
@@ -340,12 +390,14 @@ def machine():
 def main():
     ladder = (int(os.environ["BENCH_ACCOUNTS"]),) if os.environ.get("BENCH_ACCOUNTS") else DEFAULT_LADDER
     forks = int(os.environ.get("BENCH_FORKS", "8"))
+    baseline_revision = os.environ.get("BENCH_BASELINE", "")
     log_dir = Path(tempfile.mkdtemp(prefix="mlperimeter-bench-logs-"))
     rows = []
-    for accounts in ladder:
-        row = measure_rollout(accounts, forks, log_dir)
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+    with checkout(baseline_revision) as baseline:
+        for accounts in ladder:
+            row = measure_rollout(accounts, forks, log_dir, baseline)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
     domain_list = measure_domain_list(log_dir)
     print(json.dumps(domain_list), flush=True)
     results = {
@@ -353,6 +405,7 @@ def main():
         "date": time.strftime("%Y-%m-%d"),
         "ladder": list(ladder),
         "forks": forks,
+        "baseline": baseline_revision,
         "rollout": rows,
         "domain_list": domain_list,
     }
