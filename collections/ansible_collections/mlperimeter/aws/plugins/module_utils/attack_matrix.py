@@ -27,13 +27,13 @@ with contextlib.suppress(ImportError):  # the module reports a missing botocore
     import botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.mlperimeter.aws.plugins.module_utils import browser_evaluation, policy_evaluation
 from ansible_collections.mlperimeter.aws.plugins.module_utils.dns_firewall_evaluation import (
     association_from_api,
     evaluate_query,
 )
 from ansible_collections.mlperimeter.aws.plugins.module_utils.iam import ROLE_NAME
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 from ansible_collections.mlperimeter.aws.plugins.module_utils.route_evaluation import ways_out
 
 PASS, STAGED, FAIL = "pass", "staged", "fail"
@@ -72,8 +72,6 @@ ATTACKER_BUCKET_POLICY = {"Version": "2012-10-17", "Statement": [
         f"arn:aws:s3:::{ATTACKER_BUCKET}", f"arn:aws:s3:::{ATTACKER_BUCKET}/*"]}]}
 ATTACKER_RESOURCE = {"aws:ResourceAccount": ATTACKER_ACCOUNT, "aws:ResourceOrgID": ATTACKER_ORG_ID}
 
-RETRY_CODES = ["ThrottlingException", "Throttling", "RequestLimitExceeded", "InternalServerException",
-               "InternalServiceErrorException", "InternalFailure", "ServiceUnavailable"]
 NOT_FOUND_CODES = ("ResourceNotFoundException", "NoSuchEntity", "NoSuchHostedZone")
 
 
@@ -112,12 +110,12 @@ class Row:
 
 # Reading the account -------------------------------------------------------------------------------
 
-@AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15, catch_extra_error_codes=RETRY_CODES)
+@jittered_backoff()
 def _call(client, operation, kwargs):
     return getattr(client, operation)(**kwargs)
 
 
-@AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15, catch_extra_error_codes=RETRY_CODES)
+@jittered_backoff()
 def _all_pages(client, operation, key, kwargs):
     return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(key, [])
 

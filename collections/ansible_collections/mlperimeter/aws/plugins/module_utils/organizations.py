@@ -2,14 +2,15 @@
 as paths of names (``/Root/ML/Research``), the accounts under chosen paths and their tags.
 
 Every listing is paged to its end (Organizations may answer an empty page with a ``NextToken``)
-and retried with ``AWSRetry.jittered_backoff()``, which covers ``TooManyRequestsException``: the
-service allows only a few requests a second to the whole organisation.
+and retried with the collection's ``retries.jittered_backoff()``, which covers
+``TooManyRequestsException``: the service allows only a few requests a second to the whole
+organisation.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 
 class AnsibleOrganizationsError(AnsibleAWSError):
@@ -31,27 +32,27 @@ def path_leads_to(path, prefixes):
 
 
 @OrganizationsErrorHandler.common_error_handler("list the organization's roots")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_roots(client):
     return client.get_paginator("list_roots").paginate().build_full_result()["Roots"]
 
 
 @OrganizationsErrorHandler.common_error_handler("list organizational units")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_child_units(client, parent_id):
     paginator = client.get_paginator("list_organizational_units_for_parent")
     return paginator.paginate(ParentId=parent_id).build_full_result()["OrganizationalUnits"]
 
 
 @OrganizationsErrorHandler.common_error_handler("list accounts")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_accounts_for_parent(client, parent_id):
     paginator = client.get_paginator("list_accounts_for_parent")
     return paginator.paginate(ParentId=parent_id).build_full_result()["Accounts"]
 
 
 @OrganizationsErrorHandler.common_error_handler("list tags")
-@AWSRetry.jittered_backoff()
+@jittered_backoff()
 def list_tags(client, resource_id):
     paginator = client.get_paginator("list_tags_for_resource")
     return boto3_tag_list_to_ansible_dict(paginator.paginate(ResourceId=resource_id).build_full_result()["Tags"])

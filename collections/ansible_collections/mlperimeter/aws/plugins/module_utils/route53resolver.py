@@ -3,7 +3,7 @@
 Everything the DNS Firewall modules share lives here, so the modules stay glue:
 
 * the service's error class and handler, and every call wrapped with
-  ``AWSRetry.jittered_backoff()`` (``ConflictException`` is retried too where AWS answers
+  the collection's ``retries.jittered_backoff()`` (``ConflictException`` is retried too where AWS answers
   it for a resource that is still changing);
 * paging through boto3's paginators;
 * look-ups by name: AWS does not keep names unique, so two resources sharing the name a
@@ -20,6 +20,7 @@ import contextlib
 import re
 import uuid
 
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
 
 with contextlib.suppress(ImportError):  # the modules report a missing botocore
@@ -29,7 +30,6 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
@@ -38,10 +38,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 
 SERVICE = "route53resolver"
 
-RETRY_CODES = ["ThrottlingException", "InternalServiceErrorException"]
 # A domain list or association that is still UPDATING refuses the next change with
 # ConflictException; so does one being deleted. Those calls are retried until it settles.
-RETRY_CODES_WITH_CONFLICT = RETRY_CODES + ["ConflictException"]
+CONFLICT_CODES = ["ConflictException"]
 
 MAX_DOMAINS_PER_UPDATE = 1000
 LIST_DOMAINS_PAGE = 5000  # the most ListFirewallDomains answers per page
@@ -90,16 +89,12 @@ class Route53ResolverErrorHandler(AWSErrorHandler):
 # ----- calls ------------------------------------------------------------------------------
 
 
-def _retrying(codes):
-    return AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15, catch_extra_error_codes=codes)
-
-
-@_retrying(RETRY_CODES)
+@jittered_backoff()
 def _call(client, operation, kwargs):
     return getattr(client, operation)(**kwargs)
 
 
-@_retrying(RETRY_CODES_WITH_CONFLICT)
+@jittered_backoff(CONFLICT_CODES)
 def _call_retrying_conflict(client, operation, kwargs):
     return getattr(client, operation)(**kwargs)
 
@@ -124,7 +119,7 @@ def get_or_none(client, operation, what, **kwargs):
     return run()
 
 
-@_retrying(RETRY_CODES)
+@jittered_backoff()
 def _all_pages(client, operation, result_key, kwargs):
     return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(result_key, [])
 

@@ -3,7 +3,7 @@
 What the domain modules share lives here, so the modules stay glue:
 
 * the service's error class and handler, and every call wrapped with
-  ``AWSRetry.jittered_backoff()``;
+  the collection's ``retries.jittered_backoff()``;
 * paging through boto3's paginators (``ListDomains``, ``ListTags``, user profiles, spaces, apps);
 * look-up by domain name: AWS does not keep names unique across a domain's life (a name is free
   again while its domain is being deleted), so two domains sharing the name a task gives is an
@@ -21,6 +21,7 @@ import contextlib
 import re
 from urllib.parse import urlparse
 
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
 
 with contextlib.suppress(ImportError):  # the modules report a missing botocore
@@ -30,7 +31,6 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
@@ -38,8 +38,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 )
 
 SERVICE = "sagemaker"
-
-RETRY_CODES = ["ThrottlingException", "InternalFailure", "ServiceUnavailable"]
 
 AUTH_MODES = ("IAM", "SSO")
 # DeleteDomain keeps the users' home EFS volume unless told otherwise: their notebooks and data live there.
@@ -90,7 +88,7 @@ class SageMakerErrorHandler(AWSErrorHandler):
 # ----- calls ------------------------------------------------------------------------------
 
 
-@AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15, catch_extra_error_codes=RETRY_CODES)
+@jittered_backoff()
 def _call(client, operation, kwargs):
     return getattr(client, operation)(**kwargs)
 
@@ -115,7 +113,7 @@ def get_or_none(client, operation, what, **kwargs):
     return run()
 
 
-@AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15, catch_extra_error_codes=RETRY_CODES)
+@jittered_backoff()
 def _all_pages(client, operation, result_key, kwargs):
     return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(result_key, [])
 

@@ -3,7 +3,7 @@
 Everything the Secure Browser modules share lives here, so the modules stay glue:
 
 * the service's error class and handler, and every API call wrapped with
-  ``AWSRetry.jittered_backoff()``;
+  the collection's ``retries.jittered_backoff()``;
 * ``nextToken`` paging (WorkSpaces Web has boto3 paginators for only three of its lists);
 * look-ups: a portal by display name and the project's tag, a portal's settings
   objects through the ARNs in its slots, a portal's identity providers;
@@ -34,23 +34,20 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
 
 SERVICE = "workspaces-web"
 MANAGED_TAG_KEY = "mlperimeter:managed"
 MANAGED_TAG_VALUE = "true"
 
-# ThrottlingException and InternalServerException are this service's names for
-# the transient errors; AWSRetry's default list knows neither.
-RETRY_CODES = ["ThrottlingException", "InternalServerException"]
 # Associations and portal updates may meet a portal another change is still
 # deploying (409); those are retried too, briefly.
-RETRY_CODES_WITH_CONFLICT = RETRY_CODES + ["ConflictException"]
+CONFLICT_CODES = ["ConflictException"]
 
 # The statuses GetPortal answers (model enum).
 PENDING = "Pending"
@@ -127,16 +124,13 @@ MANAGED_KINDS = (
 # ----- calls ------------------------------------------------------------------------------
 
 
-def _retrying(codes):
-    return AWSRetry.jittered_backoff(retries=6, delay=2, max_delay=30, catch_extra_error_codes=codes)
-
-
-@_retrying(RETRY_CODES)
+# Fewer, longer waits than the collection's default: the service is slow to settle.
+@jittered_backoff(retries=6, delay=2, max_delay=30)
 def _call(client, operation, /, **kwargs):
     return getattr(client, operation)(**kwargs)
 
 
-@_retrying(RETRY_CODES_WITH_CONFLICT)
+@jittered_backoff(CONFLICT_CODES, retries=6, delay=2, max_delay=30)
 def _call_conflict_retry(client, operation, /, **kwargs):
     return getattr(client, operation)(**kwargs)
 
