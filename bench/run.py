@@ -1,7 +1,7 @@
 """Benchmarks: what a rollout costs as the number of ML accounts grows, and what a large DNS
 Firewall domain list costs to change.
 
-For each size N of the ladder (``BENCH_ACCOUNTS`` sets a single size), an inventory of one
+For each size N of the ladder (``BENCH_ACCOUNTS`` sets the sizes, e.g. ``1,4``), an inventory of one
 access account and N ML accounts in one wave is written against an emulator of its own;
 ``playbooks/site.yml`` runs twice (first rollout, converged rerun) and the emulator's call log
 gives the rerun's read and write calls, the rollout lease's calls counted apart. The rerun's
@@ -362,7 +362,7 @@ def results_markdown(results):
         "",
         "```sh",
         "make bench                      # the full ladder 1, 4, 16, 64 (hours on a small machine)",
-        "BENCH_ACCOUNTS=1 make bench     # one size of the ladder",
+        "BENCH_ACCOUNTS=1 make bench     # one size of the ladder (BENCH_ACCOUNTS=1,4: two sizes)",
         "BENCH_FORKS=16 make bench       # Ansible forks (default 8)",
         "BENCH_BASELINE=HEAD~3 make bench  # also rerun with an earlier revision's playbooks (before/after)",
         "```",
@@ -388,7 +388,8 @@ def machine():
 
 
 def main():
-    ladder = (int(os.environ["BENCH_ACCOUNTS"]),) if os.environ.get("BENCH_ACCOUNTS") else DEFAULT_LADDER
+    sizes = os.environ.get("BENCH_ACCOUNTS", "")
+    ladder = tuple(int(size) for size in sizes.split(",")) if sizes else DEFAULT_LADDER
     forks = int(os.environ.get("BENCH_FORKS", "8"))
     baseline_revision = os.environ.get("BENCH_BASELINE", "")
     log_dir = Path(tempfile.mkdtemp(prefix="mlperimeter-bench-logs-"))
