@@ -120,6 +120,11 @@ def test_a_converged_run_changes_nothing_and_writes_nothing(emulator, inventory,
     run = run_playbook(emulator, "site.yml", inventory=inventory)
     assert run.returncode == 0, run.output[-6000:]
     assert recap(run.output) == {"access": (0, 0), "ml-a": (0, 0), "ml-b": (0, 0)}
+    # Each ML account's deploy role is assumed once for the whole run: its M1, M2 and M3 plays share the session.
+    for host in ("ml-a", "ml-b"):
+        role = f"arn:aws:iam::{accounts[host]}:role/mlperimeter-deploy"
+        assert len([c for c in emulator.calls() if c["time"] >= start and c["operation"] == "AssumeRole"
+                    and c.get("resource") == role]) == 1
     # The rollout lease is the run's own bookkeeping: its PutParameter and DeleteParameter are all it writes,
     # one each in every account, and the run leaves none behind.
     calls = calls_since(emulator, start, set(accounts.values()))
