@@ -203,3 +203,17 @@ def test_more_waves_than_site_yml_has_slots_are_refused_before_any_call(emulator
     assert run.returncode != 0
     assert "at most 8 of them (site.yml's wave slots)" in " ".join(run.output.split())
     assert calls == []
+
+
+def test_layer_2_before_layer_1_stops_naming_the_missing_browser_vpc(emulator, tmp_path):
+    accounts = {"access": fresh_account_id(), "ml-a": fresh_account_id()}
+    inventory = write_inventory(tmp_path, {"wave1_canary": {"ml-a": accounts["ml-a"]}}, access=accounts["access"])
+    start = time.time()
+    run = run_playbook(emulator, "layer2.yml", inventory=inventory)
+    assert run.returncode != 0
+    assert (f"A1 in account {accounts['access']}: no browser VPC (Name=mlperimeter-browser) in us-east-1. "
+            "Roll out layer 1 first") in " ".join(run.output.split())
+    # A2 read the browser VPC and stopped: nothing built, only the run's lease taken in the access account.
+    calls = calls_since(emulator, start, set(accounts.values()))
+    assert writes(without_lease(calls)) == []
+    assert [c for c in calls if c["account"] == accounts["ml-a"]] == []
