@@ -7,6 +7,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from support.emulator import Emulator, EmulatorProcess
+
 
 def test_call_log_names_service_operation_account_region_status_and_resource(emulator, aws, account_id):
     ec2 = aws("ec2")
@@ -29,6 +31,22 @@ def test_call_log_records_error_status_and_is_reset(emulator, aws, account_id):
     assert failed and failed[-1]["status"] == 400
     emulator.reset_calls()
     assert [c for c in emulator.calls() if c["account"] == account_id] == []
+
+
+def test_delete_empties_the_call_log_of_the_whole_emulator(tmp_path):
+    """DELETE /_emulator/calls, on an emulator of this test's own: the shared one serves other workers."""
+    process = EmulatorProcess(tmp_path / "emulator.log")
+    try:
+        own = Emulator(process.url)
+        own.client("sts", "123456789012").get_caller_identity()
+        assert [c["operation"] for c in own.calls()] == ["AssumeRole", "GetCallerIdentity"]
+        request = urllib.request.Request(f"{process.url}/_emulator/calls", method="DELETE")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+        with urllib.request.urlopen(f"{process.url}/_emulator/calls", timeout=30) as answer:
+            assert json.load(answer)["calls"] == []
+    finally:
+        process.stop()
 
 
 def test_fault_at_rate_one_always_fails_with_the_given_error(emulator, aws, account_id):
