@@ -17,14 +17,13 @@ CHROMIUM := /usr/bin/chromium
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help demo test lint unit integration runbooks reliability molecule bench emulator-start emulator-stop clean
+.PHONY: help demo test lint unit integration runbooks molecule bench emulator-start emulator-stop clean
 
 help:
 	@echo "make demo            roll the perimeter out over inventories/local in the emulator, verify it and leave it running"
 	@echo "make test            lint, unit, integration and molecule suites against an emulator of their own"
 	@echo "make lint            ruff, ansible-lint (production profile) and ansible-doc on every module"
-	@echo "make runbooks        run every runbook's commands against an emulator of their own (not yet part of make test)"
-	@echo "make reliability     the rollout lease's killed, taken-over and concurrent rollouts (not yet part of make test)"
+	@echo "make runbooks        only the runbooks' test: every runbook's commands against an emulator of their own"
 	@echo "make bench           benchmarks (not part of make test); BENCH_ACCOUNTS=<n>[,<n>...] runs those sizes of the ladder"
 	@echo "make emulator-start  serve the emulator on 127.0.0.1:$(EMULATOR_PORT) (MLPERIMETER_EMULATOR_PORT)"
 	@echo "make emulator-stop   stop it"
@@ -73,20 +72,11 @@ $(CHROMIUM):
 		     "the HTML report's browser test will be skipped"; \
 	fi
 
-# Two suites run apart, each against an emulator of its own, until they fit make test's time: the
-# runbooks (make runbooks), one story of some fifty playbook runs in a row, and the rollout lease's
-# killed, taken-over and concurrent rollouts (make reliability). The rollout under throttling and a
-# persistent 5xx is part of make test (test_verify.py, test_site_waves.py).
-SLOW_SUITES = tests/integration/test_runbooks.py tests/integration/playbooks/test_lease.py
-
 integration: $(VENV_STAMP) $(ORACLE_STAMP) $(CHROMIUM)
-	$(BIN)/pytest -q -n 2 --dist loadfile --durations=30 tests/integration $(addprefix --ignore=,$(SLOW_SUITES))
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=30 tests/integration
 
 runbooks: $(VENV_STAMP)
 	$(EMULATORCTL) run -- $(BIN)/pytest -q tests/integration/test_runbooks.py
-
-reliability: $(VENV_STAMP)
-	$(EMULATORCTL) run -- $(BIN)/pytest -q --durations=10 tests/integration/playbooks/test_lease.py
 
 molecule: $(VENV_STAMP)
 	$(BIN)/molecule test --all

@@ -13,6 +13,12 @@ from support.emulator import Emulator, EmulatorProcess
 from support.rollout import ensure_rolled_out
 
 
+def pytest_collection_modifyitems(items):
+    """Long suites first: with ``--dist loadfile`` each takes a worker from the start while the other workers
+    share the short suites, instead of beginning last and running on alone."""
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)
+
+
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
     url = os.environ.get("MLPERIMETER_EMULATOR_URL")

@@ -23,6 +23,8 @@ from support.ansible import BIN, REPO
 from support.inventory import fresh_account_id, write_inventory
 from support.runbooks import read
 
+pytestmark = pytest.mark.starts_first
+
 REGION = "us-east-1"
 BLOCK_TIMEOUT = 1800
 RUNBOOKS = read(REPO / "runbooks")

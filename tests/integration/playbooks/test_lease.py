@@ -27,6 +27,8 @@ from support.ansible import REPO, run_playbook
 from support.calls import lease_calls, writes
 from support.inventory import fresh_account_id, write_inventory
 
+pytestmark = pytest.mark.starts_first
+
 LEASE = "/mlperimeter/rollout-lease"
 REGION = "us-east-1"
 BIN = Path(sys.executable).parent

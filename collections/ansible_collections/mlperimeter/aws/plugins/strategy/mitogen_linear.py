@@ -21,8 +21,11 @@ author:
   - mlperimeter contributors
 """
 
+from ansible.collections.list import list_collection_dirs
+
 try:
     import ansible_mitogen.loaders
+    import ansible_mitogen.planner
     import ansible_mitogen.strategy
 except ImportError as e:
     raise ImportError(
@@ -35,3 +38,23 @@ _Linear = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
 
 class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
     """Ansible's linear strategy, run through Mitogen's connection and module runner."""
+
+    def run(self, iterator, play_context):
+        _list_collections_once()
+        return super().run(iterator, play_context)
+
+
+def _list_collections_once():
+    """Mitogen's planner lists every installed collection's directory for each task, in the task's worker,
+    which Ansible forks anew per task and host, so the listing never outlives the task: with the hundred
+    collections of the ansible package that was most of a task's time in the controller. Listed here once,
+    in the controller, before the play's workers fork from it; collections are not installed mid-run."""
+    if getattr(ansible_mitogen.planner._load_collections, "collection_dirs", None) is not None:
+        return
+    collection_dirs = frozenset(path.decode("utf-8") for path in list_collection_dirs())
+
+    def load_collections(invocation):
+        invocation._extra_sys_paths.update(collection_dirs)
+
+    load_collections.collection_dirs = collection_dirs
+    ansible_mitogen.planner._load_collections = load_collections
