@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+import yaml
 
 from support.ansible import run_playbook
 from support.calls import without_lease, writes
@@ -19,6 +20,9 @@ REGION = "us-east-1"
 MANAGED = [{"Name": "tag:mlperimeter:managed", "Values": ["true"]}]
 POLICY_DETACHES = {"DetachRolePolicy", "DetachCustomerManagedPolicyReferenceFromPermissionSet"}
 NETWORK_DELETES = {"DeleteVpc", "DeleteNatGateway", "DeleteVpcEndpoints"}
+# Set for the access account's group only: the ML hosts do not see it.
+ACCESS_ONLY = {"perimeter_browser_allowed_urls": ["https://mlperimeter-local.awsapps.com/start",
+                                                  "https://docs.example.com/"]}
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +32,10 @@ def accounts():
 
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory, accounts):
-    return write_inventory(tmp_path_factory.mktemp("teardown"), {"wave1_canary": {"ml-a": accounts["ml-a"]}},
-                           access=accounts["access"])
+    directory = write_inventory(tmp_path_factory.mktemp("teardown"), {"wave1_canary": {"ml-a": accounts["ml-a"]}},
+                                access=accounts["access"])
+    (directory / "group_vars" / "perimeter_access.yml").write_text(yaml.safe_dump(ACCESS_ONLY))
+    return directory
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +155,7 @@ def test_limited_to_the_ml_account_it_removes_only_that_account(rolled_out, inve
     studio_host = _studio_host(rolled_out, ml)
     before = _allowlist(rolled_out, access)
     assert studio_host in before["urls"] and studio_host in before["names"] and ml in before["console_policy"]
+    assert "https://docs.example.com/" in before["urls"] and "docs.example.com" in before["names"]
     assert _registered(rolled_out, access) == sorted([access, ml])
 
     run, start = _teardown(rolled_out, inventory, "--limit", "ml-a", "-e", f"perimeter_teardown_confirm={ml}")
@@ -159,6 +166,8 @@ def test_limited_to_the_ml_account_it_removes_only_that_account(rolled_out, inve
     after = _allowlist(rolled_out, access)
     assert studio_host not in after["urls"] and studio_host not in after["names"]
     assert ml not in after["console_policy"] and access in after["console_policy"]
+    # Rendered with the access account's own variables, as site.yml renders it, not the ML host's.
+    assert "https://docs.example.com/" in after["urls"] and "docs.example.com" in after["names"]
     left = _managed_left(rolled_out, access)
     assert left["portals"] and left["vpcs"] and left["NAT gateways"] and left["SSM parameters"]
 
