@@ -55,3 +55,33 @@ def test_reads_what_a_verification_gate_needs(emulator, account_id, aws):
     assert "domains" not in filtered["domain_lists"][0]
     assert filtered["rule_groups"] == []
     assert filtered["associations"][0]["firewall_rule_group_name"] == "egress"
+
+
+def test_gathers_only_what_is_asked_with_fewer_calls(emulator, account_id, aws):
+    vpc_id = aws("ec2").create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"]
+    run(emulator, account_id, "dns_firewall_domain_list", {"name": "approved", "domains": ["example.com"],
+                                                           "tags": TAGS})
+    run(emulator, account_id, "dns_firewall_rule_group", {"name": "egress", "tags": TAGS, "rules": [
+        {"name": "allow", "priority": 100, "action": "ALLOW", "domain_list": "approved"}]})
+    run(emulator, account_id, "dns_firewall_association", {"rule_group": "egress", "vpc_id": vpc_id,
+                                                           "priority": 9000, "tags": TAGS})
+
+    def reads_of(args):
+        emulator.reset_calls()
+        info = run(emulator, account_id, "dns_firewall_info", args)
+        return info, [c["operation"] for c in emulator.calls() if c["account"] == account_id]
+
+    everything, all_calls = reads_of({"vpc_id": vpc_id})
+    gate, gate_calls = reads_of({"vpc_id": vpc_id, "gather": ["associations", "firewall_configs"]})
+    assert set(gate) - {"changed", "invocation"} == {"associations", "firewall_configs"}
+    assert gate["associations"] == everything["associations"]
+    assert gate["associations"][0]["firewall_rule_group_name"] == "egress"
+    assert gate["firewall_configs"] == everything["firewall_configs"]
+    assert sorted(gate_calls) == ["GetFirewallConfig", "ListFirewallRuleGroupAssociations",
+                                  "ListFirewallRuleGroups"]
+    assert len(all_calls) > len(gate_calls)
+    assert all_calls.count("ListFirewallDomainLists") == 1
+    assert all_calls.count("ListFirewallRuleGroups") == 1
+
+    bad = run_module("dns_firewall_info", {"gather": ["rules"]}, emulator=emulator, account_id=account_id)
+    assert bad["failed"] and "gather" in bad["msg"] and "rules" in bad["msg"]

@@ -31,6 +31,14 @@ options:
     description: Only these rule groups (by name). Left out, every rule group the account can see.
     type: list
     elements: str
+  gather:
+    description:
+      - What to read. A gate that needs only a VPC's association and configuration saves the calls that read every
+        domain list and rule group. What is not gathered is left out of the result.
+    type: list
+    elements: str
+    choices: [domain_lists, rule_groups, associations, firewall_configs, query_log_configs]
+    default: [domain_lists, rule_groups, associations, firewall_configs, query_log_configs]
   include_domains:
     description:
       - Return the domains of each of your own domain lists (AWS does not disclose the contents of managed lists).
@@ -71,7 +79,7 @@ EXAMPLES = r"""
 RETURN = r"""
 domain_lists:
   description: Domain lists, sorted by name.
-  returned: always
+  returned: when gathered (the default)
   type: list
   elements: dict
   contains:
@@ -102,7 +110,7 @@ domain_lists:
       elements: str
 rule_groups:
   description: Rule groups, sorted by name, each with its rules by priority.
-  returned: always
+  returned: when gathered (the default)
   type: list
   elements: dict
   contains:
@@ -124,17 +132,17 @@ rule_groups:
       elements: dict
 associations:
   description: Rule group associations, by VPC and priority, with C(firewall_rule_group_name) added.
-  returned: always
+  returned: when gathered (the default)
   type: list
   elements: dict
 firewall_configs:
   description: Firewall configurations (C(firewall_fail_open) per VPC); one with O(vpc_id).
-  returned: always
+  returned: when gathered (the default)
   type: list
   elements: dict
 query_log_configs:
   description: Resolver query logging configurations, each with C(vpc_ids); with O(vpc_id), those logging that VPC.
-  returned: always
+  returned: when gathered (the default)
   type: list
   elements: dict
 """
@@ -144,10 +152,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.mlperimeter.aws.plugins.module_utils import route53resolver as r53r
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
 
+GATHERABLE = ("domain_lists", "rule_groups", "associations", "firewall_configs", "query_log_configs")
 
-def domain_lists(client, names, include_domains):
+
+def domain_lists(client, listed, names, include_domains):
     results = []
-    for meta in sorted(r53r.list_domain_lists(client), key=lambda fdl: (fdl.get("Name") or "", fdl["Id"])):
+    for meta in sorted(listed, key=lambda fdl: (fdl.get("Name") or "", fdl["Id"])):
         if names is not None and meta.get("Name") not in names:
             continue
         managed = bool(meta.get("ManagedOwnerName"))
@@ -161,10 +171,9 @@ def domain_lists(client, names, include_domains):
     return results
 
 
-def rule_groups(client, names, list_names):
-    groups = r53r.paginate(client, "list_firewall_rule_groups", "FirewallRuleGroups", "list firewall rule groups")
+def rule_groups(client, listed, names, list_names):
     results = []
-    for meta in sorted(groups, key=lambda group: (group.get("Name") or "", group["Id"])):
+    for meta in sorted(listed, key=lambda group: (group.get("Name") or "", group["Id"])):
         if names is not None and meta.get("Name") not in names:
             continue
         group = r53r.get_rule_group(client, meta["Id"]) or meta
@@ -215,23 +224,30 @@ def do(module):
         problem = r53r.vpc_problem("vpc_id", params["vpc_id"])
         if problem:
             module.fail_json(msg=problem)
+    gather = set(params["gather"])
     client = module.client(r53r.SERVICE)
-    lists = domain_lists(client, params["domain_list_names"], params["include_domains"])
-    list_names = {fdl["id"]: fdl.get("name") for fdl in lists}
-    if params["domain_list_names"] is not None:
-        list_names.update({fdl["Id"]: fdl.get("Name") for fdl in r53r.list_domain_lists(client)})
-    groups = rule_groups(client, params["rule_group_names"], list_names)
-    group_names = {group["id"]: group.get("name") for group in groups}
-    if params["rule_group_names"] is not None:
-        group_names.update({group["Id"]: group.get("Name") for group in r53r.list_rule_groups(client)})
-    module.exit_json(
-        changed=False,
-        domain_lists=lists,
-        rule_groups=groups,
-        associations=associations(client, params["vpc_id"], group_names),
-        firewall_configs=firewall_configs(client, params["vpc_id"]),
-        query_log_configs=query_log_configs(client, params["vpc_id"]),
-    )
+    result = {}
+    # Each listing is read once: the rules name their lists, and the associations their groups, by id.
+    if gather & {"domain_lists", "rule_groups"}:
+        listed_lists = r53r.list_domain_lists(client)
+        if "domain_lists" in gather:
+            result["domain_lists"] = domain_lists(client, listed_lists, params["domain_list_names"],
+                                                  params["include_domains"])
+    if gather & {"rule_groups", "associations"}:
+        # Groups shared with the account are listed too: a VPC can be associated with one.
+        listed_groups = r53r.paginate(client, "list_firewall_rule_groups", "FirewallRuleGroups",
+                                      "list firewall rule groups")
+        if "rule_groups" in gather:
+            list_names = {fdl["Id"]: fdl.get("Name") for fdl in listed_lists}
+            result["rule_groups"] = rule_groups(client, listed_groups, params["rule_group_names"], list_names)
+    if "associations" in gather:
+        group_names = {group["Id"]: group.get("Name") for group in listed_groups}
+        result["associations"] = associations(client, params["vpc_id"], group_names)
+    if "firewall_configs" in gather:
+        result["firewall_configs"] = firewall_configs(client, params["vpc_id"])
+    if "query_log_configs" in gather:
+        result["query_log_configs"] = query_log_configs(client, params["vpc_id"])
+    module.exit_json(changed=False, **result)
 
 
 def main():
@@ -239,6 +255,7 @@ def main():
         vpc_id=dict(type="str"),
         domain_list_names=dict(type="list", elements="str"),
         rule_group_names=dict(type="list", elements="str"),
+        gather=dict(type="list", elements="str", choices=list(GATHERABLE), default=list(GATHERABLE)),
         include_domains=dict(type="bool", default=False),
     )
     module = MLPerimeterAWSModule(argument_spec=argument_spec, supports_check_mode=True)
