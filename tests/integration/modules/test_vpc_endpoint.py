@@ -359,3 +359,31 @@ def test_a_policy_change_on_an_existing_endpoint_is_refused_before_any_write(emu
     run(interface_args(vpc, policy=account_policy("111111111111")), emulator, account_id)
     _refused_without_writes(emulator, account_id, interface_args(vpc, policy=oversized_policy()), "policy: ")
     assert json.loads(the_endpoint(ec2, vpc)["PolicyDocument"]) == account_policy("111111111111")
+
+
+def test_an_endpoint_that_needs_no_change_is_judged_without_reading_the_service(emulator, account_id, ec2, vpc):
+    args = interface_args(vpc, policy=account_policy("111111111111"))
+    run(args, emulator, account_id)
+    emulator.reset_calls()
+
+    result = run(args, emulator, account_id)
+
+    assert result["changed"] is False
+    operations = [c["operation"] for c in emulator.calls() if c["account"] == account_id]
+    assert "DescribeVpcEndpointServices" not in operations
+    assert operations and set(operations) == {"DescribeVpcEndpoints"}
+
+
+def test_a_policy_for_an_existing_endpoint_of_a_service_without_policy_support_is_refused(
+        emulator, account_id, aws, ec2, vpc):
+    nlb = aws("elbv2").create_load_balancer(Name="svc", Type="network", Subnets=vpc["subnets"][:1])["LoadBalancers"][0]
+    service = ec2.create_vpc_endpoint_service_configuration(
+        NetworkLoadBalancerArns=[nlb["LoadBalancerArn"]])["ServiceConfiguration"]["ServiceName"]
+    assert run(interface_args(vpc, service_name=service), emulator, account_id)["changed"] is True
+
+    result = _refused_without_writes(
+        emulator, account_id, interface_args(vpc, service_name=service, policy=account_policy("111111111111")),
+        "does not support VPC endpoint policies",
+    )
+
+    assert result["msg"].startswith("policy: ")

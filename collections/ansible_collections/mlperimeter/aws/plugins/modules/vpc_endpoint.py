@@ -356,15 +356,18 @@ def do(module):
         changed = ensure_absent(client, check_mode=module.check_mode, endpoints=found, **wait)
         after = None
     else:
-        details = ec2_endpoints.describe_service(client, params["service_name"])
-        ec2_endpoints.check_service(details, service_name=params["service_name"], endpoint_type=endpoint_type,
-                                    region=module.region, policy=policy)
         before = the_one(found, vpc_id=params["vpc_id"], service_name=params["service_name"])
         if before is not None and before["vpc_endpoint_type"] != endpoint_type:
             raise EndpointError(
                 message=f"vpc_endpoint_type: {before['vpc_endpoint_id']} is a {before['vpc_endpoint_type']} endpoint; "
                 f"AWS cannot make it {endpoint_type}"
             )
+        # An endpoint of this type to the service proves the service offers it; what the service takes is read
+        # only when an endpoint is to be created or given a policy.
+        if before is None or (policy is not None and ec2_endpoints.policies_differ(before["policy_document"], policy)):
+            details = ec2_endpoints.describe_service(client, params["service_name"])
+            ec2_endpoints.check_service(details, service_name=params["service_name"], endpoint_type=endpoint_type,
+                                        region=module.region, policy=policy)
         if before is None:
             if endpoint_type == "Interface" and not params["subnet_ids"]:
                 raise EndpointError(message="subnet_ids: required to create an Interface endpoint")
