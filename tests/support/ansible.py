@@ -6,8 +6,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+
+# Plays that include a role directly reach the emulator through the account session, as site.yml's do.
+MODULE_DEFAULTS = {
+    "group/mlperimeter.aws.aws": {
+        "region": "{{ aws_region }}",
+        "endpoint_url": "{{ perimeter_aws_endpoint_url }}",
+        "access_key": "{{ account_session_credentials.access_key | default(perimeter_operator_access_key) }}",
+        "secret_key": "{{ account_session_credentials.secret_key | default(perimeter_operator_secret_key) }}",
+        "session_token": "{{ account_session_credentials.session_token | default(omit) }}",
+    }
+}
 
 
 @dataclass
@@ -30,3 +43,19 @@ def run_playbook(emulator, playbook, inventory="inventories/local", extra_args=(
         command.append("--check")
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=1800)
     return PlaybookRun(done.returncode, done.stdout + done.stderr)
+
+
+def write_role_inventory(path, emulator, account_id, host="ml-gate"):
+    """An inventory of one ML account's host in eu-west-1 against the emulator, for plays that include roles."""
+    variables = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "aws_account_id": account_id,
+        "aws_region": "eu-west-1",
+        "perimeter_deploy_role_name": "mlperimeter-deploy",
+        "perimeter_aws_endpoint_url": emulator.url,
+        "perimeter_operator_access_key": "role-test",
+        "perimeter_operator_secret_key": "role-test",
+    }
+    path.write_text(yaml.safe_dump({"all": {"hosts": {host: variables}}}))
+    return str(path)

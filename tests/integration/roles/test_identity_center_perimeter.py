@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from support.ansible import run_playbook
+from support.ansible import MODULE_DEFAULTS, run_playbook
 from support.calls import writes
 
 POLICY = "mlperimeter-network-perimeter"
@@ -23,15 +23,6 @@ PROVISIONED = "LATEST_PERMISSION_SET_PROVISIONED"
 OUTDATED = "LATEST_PERMISSION_SET_NOT_PROVISIONED"
 RECAP = re.compile(r"^\S+\s+: ok=\d+\s+changed=(\d+)", re.MULTILINE)
 
-MODULE_DEFAULTS = {
-    "group/mlperimeter.aws.aws": {
-        "region": "{{ aws_region }}",
-        "endpoint_url": "{{ perimeter_aws_endpoint_url }}",
-        "access_key": "{{ account_session_credentials.access_key | default(perimeter_operator_access_key) }}",
-        "secret_key": "{{ account_session_credentials.secret_key | default(perimeter_operator_secret_key) }}",
-        "session_token": "{{ account_session_credentials.session_token | default(omit) }}",
-    }
-}
 OPEN_SESSION = {"name": "Open a session in the account",
                 "ansible.builtin.include_role": {"name": "mlperimeter.aws.account_session"}}
 POLICY_NAMES = {"identity_center_perimeter_policy_names": [POLICY]}

@@ -9,22 +9,13 @@ import time
 import pytest
 import yaml
 
-from support.ansible import run_playbook
+from support.ansible import MODULE_DEFAULTS, run_playbook
 from support.calls import without_lease, writes
 from support.rollout_output import calls_since
 
 REGION = "us-east-1"
 NAT_IPS = ["198.51.100.7/32", "198.51.100.8/32"]
 BROWSER_VPC = "vpc-0123456789abcdef0"
-MODULE_DEFAULTS = {
-    "group/mlperimeter.aws.aws": {
-        "region": "{{ aws_region }}",
-        "endpoint_url": "{{ perimeter_aws_endpoint_url }}",
-        "access_key": "{{ account_session_credentials.access_key | default(perimeter_operator_access_key) }}",
-        "secret_key": "{{ account_session_credentials.secret_key | default(perimeter_operator_secret_key) }}",
-        "session_token": "{{ account_session_credentials.session_token | default(omit) }}",
-    }
-}
 
 
 def publish(emulator, tmp_path, account, extra_ips):

@@ -2,17 +2,7 @@
 
 import yaml
 
-from support.ansible import run_playbook
-
-MODULE_DEFAULTS = {
-    "group/mlperimeter.aws.aws": {
-        "region": "{{ aws_region }}",
-        "endpoint_url": "{{ perimeter_aws_endpoint_url }}",
-        "access_key": "{{ account_session_credentials.access_key | default(perimeter_operator_access_key) }}",
-        "secret_key": "{{ account_session_credentials.secret_key | default(perimeter_operator_secret_key) }}",
-        "session_token": "{{ account_session_credentials.session_token | default(omit) }}",
-    }
-}
+from support.ansible import MODULE_DEFAULTS, run_playbook, write_role_inventory
 
 
 def write_play(path, tasks_from):
@@ -33,25 +23,10 @@ def write_play(path, tasks_from):
     return str(path)
 
 
-def write_inventory(path, emulator, account_id):
-    host = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-        "aws_account_id": account_id,
-        "aws_region": "eu-west-1",
-        "perimeter_deploy_role_name": "mlperimeter-deploy",
-        "perimeter_aws_endpoint_url": emulator.url,
-        "perimeter_operator_access_key": "gate-test",
-        "perimeter_operator_secret_key": "gate-test",
-    }
-    path.write_text(yaml.safe_dump({"all": {"hosts": {"ml-gate": host}}}))
-    return str(path)
-
-
 def test_gate_fails_naming_m1_and_the_account_when_an_internet_gateway_and_route_appear(
     emulator, account_id, aws, tmp_path
 ):
-    inventory = write_inventory(tmp_path / "hosts.yml", emulator, account_id)
+    inventory = write_role_inventory(tmp_path / "hosts.yml", emulator, account_id)
     converge = write_play(tmp_path / "converge.yml", None)
     verify = write_play(tmp_path / "verify.yml", "verify")
 
