@@ -136,6 +136,10 @@ def run_site(emulator, inventory_dir, forks, gates_file, strategy=None, repo=REP
     return seconds, json.loads(Path(gates_file).read_text())
 
 
+def progress(accounts, step):
+    print(f"{time.strftime('%H:%M:%S')} {accounts} ML account(s): {step}", file=sys.stderr, flush=True)
+
+
 def ml_accounts(accounts):
     return {f"ml-bench-{index:03d}": f"{300000000000 + index:012d}" for index in range(1, accounts + 1)}
 
@@ -165,15 +169,19 @@ def measure_rollout(accounts, forks, log_dir, baseline=None):
         emulator = Emulator(process.url)
         with tempfile.TemporaryDirectory(prefix="mlperimeter-bench-") as tmp:
             inventory_dir = write_inventory(Path(tmp), {WAVE: ml_accounts(accounts)}, access=ACCESS_ACCOUNT)
+            progress(accounts, "first rollout")
             first, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-first.json")
             first_calls = emulator.calls()
             emulator.reset_calls()
+            progress(accounts, f"converged rerun (first rollout {first:.0f} s)")
             rerun, rerun_gates = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-rerun.json")
             rerun_calls = emulator.calls()
             # The same converged rerun with Ansible's own strategy: a fresh Python process per task.
+            progress(accounts, f"rerun with the linear strategy (rerun {rerun:.0f} s)")
             rerun_linear, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-linear.json",
                                        strategy="ansible.builtin.linear")
             if baseline:
+                progress(accounts, f"rerun with the baseline's playbooks (linear {rerun_linear:.0f} s)")
                 emulator.reset_calls()
                 rerun_baseline, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-baseline.json",
                                              repo=baseline)
