@@ -15,11 +15,15 @@ def settled(results):
     missing, failed or changed, or skipped wholly or for one item, is not settled: the gate reads
     for itself.
     """
-    return bool(results) and all(
-        _ran_unchanged(result)
-        and ("results" not in result or (result["results"] and all(map(_ran_unchanged, result["results"]))))
-        for result in results
-    )
+    if not results:
+        return False
+    for result in results:
+        if not _ran_unchanged(result):
+            return False
+        items = result.get("results")
+        if items is not None and not (items and all(map(_ran_unchanged, items))):
+            return False
+    return True
 
 
 class FilterModule:

@@ -74,6 +74,12 @@ EXAMPLES = r"""
       - dns_firewall.firewall_configs | map(attribute='firewall_fail_open') | list == ['DISABLED']
       - dns_firewall.associations | length == 1
       - dns_firewall.associations[0].mutation_protection == 'ENABLED'
+
+- name: Only the VPC's association and configuration (three reads), for a gate that compared the rules already
+  mlperimeter.aws.dns_firewall_info:
+    vpc_id: vpc-0123456789abcdef0
+    gather: [associations, firewall_configs]
+  register: dns_firewall_live
 """
 
 RETURN = r"""
