@@ -12,7 +12,9 @@ Then a DNS Firewall domain list of 50,000 domains is loaded and 1% of it changed
 calls counted.
 
 Results go to ``bench/results.json`` and ``bench/results.md``; the table in README.md between
-the benchmark markers is rewritten.
+the benchmark markers is rewritten. ``BENCH_KEEP=1`` keeps the rows of sizes not measured this time
+(a ladder that takes hours can be measured a size at a time); ``BENCH_LINEAR=0`` skips the rerun
+with Ansible's own strategy.
 """
 
 import configparser
@@ -161,9 +163,10 @@ def checkout(revision):
                            capture_output=True)
 
 
-def measure_rollout(accounts, forks, log_dir, baseline=None):
+def measure_rollout(accounts, forks, log_dir, baseline=None, linear=True):
     """First rollout and converged rerun of one access and ``accounts`` ML accounts, on a fresh emulator;
-    with ``baseline`` (a checkout of another revision), the same converged rerun with its playbooks too."""
+    with ``linear``, the same rerun with Ansible's own strategy; with ``baseline`` (a checkout of another
+    revision), the same converged rerun with its playbooks too."""
     process = EmulatorProcess(log_dir / f"emulator-{accounts}.log")
     try:
         emulator = Emulator(process.url)
@@ -176,12 +179,13 @@ def measure_rollout(accounts, forks, log_dir, baseline=None):
             progress(accounts, f"converged rerun (first rollout {first:.0f} s)")
             rerun, rerun_gates = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-rerun.json")
             rerun_calls = emulator.calls()
-            # The same converged rerun with Ansible's own strategy: a fresh Python process per task.
-            progress(accounts, f"rerun with the linear strategy (rerun {rerun:.0f} s)")
-            rerun_linear, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-linear.json",
-                                       strategy="ansible.builtin.linear")
+            if linear:
+                # The same converged rerun with Ansible's own strategy: a fresh Python process per task.
+                progress(accounts, f"rerun with the linear strategy (rerun {rerun:.0f} s)")
+                rerun_linear, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-linear.json",
+                                           strategy="ansible.builtin.linear")
             if baseline:
-                progress(accounts, f"rerun with the baseline's playbooks (linear {rerun_linear:.0f} s)")
+                progress(accounts, "rerun with the baseline's playbooks")
                 emulator.reset_calls()
                 rerun_baseline, _ = run_site(emulator, inventory_dir, forks, Path(tmp) / "gates-baseline.json",
                                              repo=baseline)
@@ -194,11 +198,10 @@ def measure_rollout(accounts, forks, log_dir, baseline=None):
     row = {
         "accounts": accounts,
         "forks": forks,
+        "date": time.strftime("%Y-%m-%d"),
         "first_run_seconds": round(first, 2),
         "rerun_seconds": round(rerun, 2),
         "rerun_seconds_per_account": round(rerun / (accounts + 1), 3),
-        "rerun_linear_seconds": round(rerun_linear, 2),
-        "linear_over_rerun": round(rerun_linear / rerun, 2),
         "rerun_write_calls": len(writes(perimeter_calls)),
         "rerun_lease_calls": len(lease_calls(rerun_calls)),
         "rerun_read_calls": read_calls,
@@ -208,6 +211,8 @@ def measure_rollout(accounts, forks, log_dir, baseline=None):
         "reads_per_minimal": round(read_calls / minimal, 2),
         "rerun_top_reads": top_operations(reads(perimeter_calls)),
     }
+    if linear:
+        row.update(rerun_linear_seconds=round(rerun_linear, 2), linear_over_rerun=round(rerun_linear / rerun, 2))
     if baseline:
         row.update(rerun_baseline_seconds=round(rerun_baseline, 2),
                    baseline_over_rerun=round(rerun_baseline / rerun, 2),
@@ -267,6 +272,20 @@ def measure_domain_list(log_dir):
 
 # -- reporting ------------------------------------------------------------------------------
 
+def kept_rows(previous, ladder, forks):
+    """The rows of an earlier bench/results.json to keep beside a new measurement: the sizes not measured
+    again, run with the same forks, each dated (rows written before rows had dates take the file's)."""
+    if previous.get("forks") != forks:
+        raise SystemExit(f"BENCH_KEEP=1: bench/results.json was measured with {previous.get('forks')} forks, "
+                         f"not {forks}; rows with different forks do not compare")
+    rows = [dict(row, date=row.get("date", previous["date"])) for row in previous["rollout"]
+            if row["accounts"] not in ladder]
+    for row in rows:
+        if "rerun_baseline_seconds" in row:
+            row.setdefault("baseline", previous["baseline"])
+    return rows
+
+
 def ladder_label(ladder):
     sizes = ", ".join(str(size) for size in ladder)
     if tuple(ladder) == DEFAULT_LADDER:
@@ -290,12 +309,19 @@ def markdown_table(results):
             f"| {row['accounts']} | {row['first_run_seconds']} | {row['rerun_seconds']} "
             f"| {row['rerun_seconds_per_account']} | {row['rerun_write_calls']} | {row['rerun_lease_calls']} "
             f"| {row['rerun_read_calls']} | {row['minimal_read_calls']} | {row['reads_per_minimal']} "
-            f"| {row['rerun_linear_seconds']} | {row['linear_over_rerun']} |"
+            f"| {row.get('rerun_linear_seconds', '—')} | {row.get('linear_over_rerun', '—')} |"
         )
-    if results.get("baseline"):
+    kept = [row for row in results["rollout"] if row["accounts"] not in results.get("measured", results["ladder"])]
+    if kept:
+        sizes = ", ".join(str(row["accounts"]) for row in kept)
+        dates = ", ".join(sorted({row["date"] for row in kept}))
+        lines += ["", f"The rows for {sizes} ML account(s) are kept from an earlier run (`BENCH_KEEP=1`) of {dates}."]
+    with_baseline = [row for row in results["rollout"] if "rerun_baseline_seconds" in row]
+    if with_baseline:
+        revisions = ", ".join(f"`{revision}`" for revision in sorted({row["baseline"] for row in with_baseline}))
         lines += [
             "",
-            f"The same converged rerun with the playbooks of `{results['baseline']}` (`BENCH_BASELINE`), on the same "
+            f"The same converged rerun with the playbooks of {revisions} (`BENCH_BASELINE`), on the same "
             "state, right after:",
             "",
             "| ML accounts | rerun (s) | baseline rerun (s) | baseline / rerun | rerun reads | baseline reads "
@@ -306,7 +332,7 @@ def markdown_table(results):
             f"| {row['accounts']} | {row['rerun_seconds']} | {row['rerun_baseline_seconds']} "
             f"| {row['baseline_over_rerun']} | {row['rerun_read_calls']} | {row['rerun_baseline_read_calls']} "
             f"| {row['rerun_baseline_write_calls']} |"
-            for row in results["rollout"]
+            for row in with_baseline
         ]
     lines += [
         "",
@@ -355,7 +381,8 @@ def results_markdown(results):
         "- **rerun, linear strategy**: the same converged rerun once more, with `ANSIBLE_STRATEGY=",
         "  ansible.builtin.linear` (a fresh Python process, and a fresh import of boto3, for every task) instead",
         "  of ansible.cfg's `mlperimeter.aws.mitogen_linear` (modules run in a warm interpreter).",
-        "  **linear / rerun** is the ratio of the two, measured in the same run on the same state.",
+        "  **linear / rerun** is the ratio of the two, measured in the same run on the same state; `—` where",
+        "  `BENCH_LINEAR=0` skipped it.",
         "- **domain list**: the list is loaded with 50,000 domains first (not timed); then the domains file",
         "  changes by 1% (the first 250 domains removed, 250 new ones added) and one run of",
         "  `mlperimeter.aws.dns_firewall_domain_list` in `exact` mode is timed. The module runs in-process",
@@ -373,6 +400,8 @@ def results_markdown(results):
         "BENCH_ACCOUNTS=1 make bench     # one size of the ladder (BENCH_ACCOUNTS=1,4: two sizes)",
         "BENCH_FORKS=16 make bench       # Ansible forks (default 8)",
         "BENCH_BASELINE=HEAD~3 make bench  # also rerun with an earlier revision's playbooks (before/after)",
+        "BENCH_ACCOUNTS=64 BENCH_LINEAR=0 BENCH_KEEP=1 make bench  # one more size, without the linear rerun,",
+        "                                # beside the rows already in bench/results.json",
         "```",
         "",
         "`make bench` writes `bench/results.json` (every figure above and more: managed resources, gate",
@@ -400,25 +429,32 @@ def main():
     ladder = tuple(int(size) for size in sizes.split(",")) if sizes else DEFAULT_LADDER
     forks = int(os.environ.get("BENCH_FORKS", "8"))
     baseline_revision = os.environ.get("BENCH_BASELINE", "")
+    linear = os.environ.get("BENCH_LINEAR", "1") != "0"
+    results_file = REPO / "bench" / "results.json"
+    kept = kept_rows(json.loads(results_file.read_text()), ladder, forks) if os.environ.get("BENCH_KEEP") == "1" else []
     log_dir = Path(tempfile.mkdtemp(prefix="mlperimeter-bench-logs-"))
     rows = []
     with checkout(baseline_revision) as baseline:
         for accounts in ladder:
-            row = measure_rollout(accounts, forks, log_dir, baseline)
+            row = measure_rollout(accounts, forks, log_dir, baseline, linear)
+            if baseline_revision:
+                row["baseline"] = baseline_revision
             print(json.dumps(row), flush=True)
             rows.append(row)
+    rows = sorted(kept + rows, key=lambda row: row["accounts"])
     domain_list = measure_domain_list(log_dir)
     print(json.dumps(domain_list), flush=True)
     results = {
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
-        "ladder": list(ladder),
+        "ladder": [row["accounts"] for row in rows],
+        "measured": list(ladder),
         "forks": forks,
         "baseline": baseline_revision,
         "rollout": rows,
         "domain_list": domain_list,
     }
-    (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    results_file.write_text(json.dumps(results, indent=2) + "\n")
     (REPO / "bench" / "results.md").write_text(results_markdown(results))
     README.write_text(replace_between_markers(README.read_text(), markdown_table(results)))
     print(markdown_table(results))
