@@ -119,6 +119,29 @@ def test_markdown_table_names_the_full_ladder():
     assert "the full ladder of 1, 4, 16, 64 ML accounts" in bench.markdown_table(results(bench.DEFAULT_LADDER))
 
 
+def test_markdown_table_marks_a_skipped_linear_rerun_and_the_rows_kept_from_an_earlier_run():
+    kept = dict(results()["rollout"][0], date="2026-11-20")
+    measured = {key: value for key, value in kept.items() if "linear" not in key}
+    table = bench.markdown_table(dict(results(), rollout=[kept, dict(measured, accounts=64, date="2026-11-28")],
+                                      ladder=[1, 64], measured=[64]))
+    rows = [line for line in table.splitlines() if line.startswith("| 1 |") or line.startswith("| 64 |")]
+    assert rows[0].endswith("| 603.75 | 3.0 |") and rows[1].endswith("| — | — |")
+    assert "The rows for 1 ML account(s) are kept from an earlier run (`BENCH_KEEP=1`) of 2026-11-20." in table
+
+
+def test_kept_rows_are_the_sizes_not_measured_again_dated_and_with_their_baseline():
+    previous = dict(results((1, 4)), baseline="abc1234",
+                    rollout=[dict(results()["rollout"][0], rerun_baseline_seconds=250.0),
+                             dict(results()["rollout"][0], accounts=4, date="2026-11-27")])
+    kept = bench.kept_rows(previous, ladder=(4, 64), forks=8)
+    assert [(row["accounts"], row["date"], row["baseline"]) for row in kept] == [(1, "2026-11-28", "abc1234")]
+
+
+def test_kept_rows_refuses_rows_measured_with_other_forks():
+    with pytest.raises(SystemExit, match="measured with 8 forks, not 16"):
+        bench.kept_rows(results(), ladder=(64,), forks=16)
+
+
 def test_results_markdown_holds_the_table_and_how_it_is_measured():
     page = bench.results_markdown(results())
     assert bench.markdown_table(results()) in page
