@@ -96,6 +96,24 @@ def test_references_the_policy_and_provisions_the_listed_accounts(emulator, acco
     assert results[3]["provisioning"] == []
 
 
+def test_a_converged_run_reads_the_references_and_each_provisioning_status_once(emulator, account_id, sso,
+                                                                                instance_arn, permission_set,
+                                                                                ml_accounts):
+    run_module("identity_center_permission_set_policy", args(ml_accounts), emulator=emulator, account_id=account_id)
+    emulator.reset_calls()
+
+    result = run_module("identity_center_permission_set_policy", args(ml_accounts), emulator=emulator,
+                        account_id=account_id)
+
+    assert result["changed"] is False
+    assert result["permission_set"]["provisioned_accounts"] == sorted(ml_accounts)
+    assert result["permission_set"]["customer_managed_policy_references"] == [{"name": POLICY, "path": PATH}]
+    reads = [c["operation"] for c in emulator.calls() if c["account"] == account_id and c["service"] == "sso-admin"
+             and c["operation"].startswith("List")]
+    assert reads.count("ListAccountsForProvisionedPermissionSet") == 2
+    assert reads.count("ListCustomerManagedPolicyReferencesInPermissionSet") == 1
+
+
 def test_the_change_moves_wave_by_wave(emulator, account_id, sso, instance_arn, permission_set, ml_accounts):
     wave1, wave2 = ml_accounts
     for account in ml_accounts:

@@ -270,7 +270,9 @@ def do(module):
                                       permission_set_arn=arn, accounts=targets, wait=params["wait"],
                                       wait_timeout=params["wait_timeout"])
 
-    if module.check_mode:
+    if not (reference_changed or targets):
+        references_after, latest_after, outdated_after = references, latest, outdated
+    elif module.check_mode:
         others = [r for r in references if sso_admin.reference_key(r) != sso_admin.reference_key(reference)]
         references_after = others + [reference] if params["state"] == "present" else others
         everyone = sorted(set(latest) | set(outdated) | set(targets))
