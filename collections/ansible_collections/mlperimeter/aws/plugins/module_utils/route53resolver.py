@@ -2,9 +2,9 @@
 
 Everything the DNS Firewall modules share lives here, so the modules stay glue:
 
-* the service's error class and handler, and every call wrapped with
-  the collection's ``retries.jittered_backoff()`` (``ConflictException`` is retried too where AWS answers
-  it for a resource that is still changing);
+* the service's error class and handler, and its calls through
+  ``service_calls.ServiceCalls``: the collection's ``retries.jittered_backoff()``, and
+  ``ConflictException`` retried too where AWS answers it for a resource that is still changing;
 * paging through boto3's paginators;
 * look-ups by name: AWS does not keep names unique, so two resources sharing the name a
   task gives is an error naming both ids, never a guess;
@@ -16,15 +16,8 @@ Everything the DNS Firewall modules share lives here, so the modules stay glue:
 * waiting for domain lists and rule group associations to be ``COMPLETE`` (or gone).
 """
 
-import contextlib
 import re
 import uuid
-
-from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
-from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
-
-with contextlib.suppress(ImportError):  # the modules report a missing botocore
-    import botocore
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -35,6 +28,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.service_calls import ServiceCalls
+from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
 
 SERVICE = "route53resolver"
 
@@ -89,55 +84,10 @@ class Route53ResolverErrorHandler(AWSErrorHandler):
 # ----- calls ------------------------------------------------------------------------------
 
 
-@jittered_backoff()
-def _call(client, operation, kwargs):
-    return getattr(client, operation)(**kwargs)
-
-
-@jittered_backoff(CONFLICT_CODES)
-def _call_retrying_conflict(client, operation, kwargs):
-    return getattr(client, operation)(**kwargs)
-
-
-def call(client, operation, what, *, retry_conflict=False, **kwargs):
-    """Call ``operation`` with retries; raise AnsibleRoute53ResolverError saying what failed."""
-
-    @Route53ResolverErrorHandler.common_error_handler(what)
-    def run():
-        return (_call_retrying_conflict if retry_conflict else _call)(client, operation, kwargs)
-
-    return run()
-
-
-def get_or_none(client, operation, what, **kwargs):
-    """A Get answer, or None when the resource does not exist."""
-
-    @Route53ResolverErrorHandler.list_error_handler(what)
-    def run():
-        return _call(client, operation, kwargs)
-
-    return run()
-
-
-@jittered_backoff()
-def _all_pages(client, operation, result_key, kwargs):
-    return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(result_key, [])
-
-
-def paginate(client, operation, result_key, what, **kwargs):
-    """Every item of a List operation, through boto3's paginator."""
-
-    @Route53ResolverErrorHandler.common_error_handler(what)
-    def run():
-        return _all_pages(client, operation, result_key, kwargs)
-
-    return run()
-
-
-def is_error(error, code):
-    """Whether an AnsibleRoute53ResolverError comes from an AWS error ``code``."""
-    cause = getattr(error, "exception", None)
-    return isinstance(cause, botocore.exceptions.ClientError) and cause.response["Error"]["Code"] == code
+_calls = ServiceCalls(Route53ResolverErrorHandler, conflict_codes=CONFLICT_CODES)
+call = _calls.call
+get_or_none = _calls.get_or_none
+paginate = _calls.paginate
 
 
 def request_token():

@@ -2,8 +2,8 @@
 
 What the domain modules share lives here, so the modules stay glue:
 
-* the service's error class and handler, and every call wrapped with
-  the collection's ``retries.jittered_backoff()``;
+* the service's error class and handler, and its calls through
+  ``service_calls.ServiceCalls`` (the collection's ``retries.jittered_backoff()``);
 * paging through boto3's paginators (``ListDomains``, ``ListTags``, user profiles, spaces, apps);
 * look-up by domain name: AWS does not keep names unique across a domain's life (a name is free
   again while its domain is being deleted), so two domains sharing the name a task gives is an
@@ -17,15 +17,8 @@ What the domain modules share lives here, so the modules stay glue:
 * waiting for ``InService`` and for a deleted domain to be gone.
 """
 
-import contextlib
 import re
 from urllib.parse import urlparse
-
-from ansible_collections.mlperimeter.aws.plugins.module_utils.retries import jittered_backoff
-from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
-
-with contextlib.suppress(ImportError):  # the modules report a missing botocore
-    import botocore
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -36,6 +29,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.mlperimeter.aws.plugins.module_utils.service_calls import ServiceCalls
+from ansible_collections.mlperimeter.aws.plugins.module_utils.waiting import poll
 
 SERVICE = "sagemaker"
 
@@ -88,50 +83,10 @@ class SageMakerErrorHandler(AWSErrorHandler):
 # ----- calls ------------------------------------------------------------------------------
 
 
-@jittered_backoff()
-def _call(client, operation, kwargs):
-    return getattr(client, operation)(**kwargs)
-
-
-def call(client, operation, what, **kwargs):
-    """Call ``operation`` with retries; raise AnsibleSageMakerError saying what failed."""
-
-    @SageMakerErrorHandler.common_error_handler(what)
-    def run():
-        return _call(client, operation, kwargs)
-
-    return run()
-
-
-def get_or_none(client, operation, what, **kwargs):
-    """A Describe answer, or None when the resource does not exist."""
-
-    @SageMakerErrorHandler.list_error_handler(what)
-    def run():
-        return _call(client, operation, kwargs)
-
-    return run()
-
-
-@jittered_backoff()
-def _all_pages(client, operation, result_key, kwargs):
-    return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(result_key, [])
-
-
-def paginate(client, operation, result_key, what, **kwargs):
-    """Every item of a List operation, through boto3's paginator."""
-
-    @SageMakerErrorHandler.common_error_handler(what)
-    def run():
-        return _all_pages(client, operation, result_key, kwargs)
-
-    return run()
-
-
-def is_error(error, code):
-    """Whether an AnsibleSageMakerError comes from an AWS error ``code``."""
-    cause = getattr(error, "exception", None)
-    return isinstance(cause, botocore.exceptions.ClientError) and cause.response["Error"]["Code"] == code
+_calls = ServiceCalls(SageMakerErrorHandler)
+call = _calls.call
+get_or_none = _calls.get_or_none
+paginate = _calls.paginate
 
 
 # ----- tags -------------------------------------------------------------------------------
