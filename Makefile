@@ -24,7 +24,8 @@ help:
 	@echo "make test            lint, unit, integration and molecule suites against an emulator of their own"
 	@echo "make lint            ruff, ansible-lint (production profile) and ansible-doc on every module"
 	@echo "make runbooks        only the runbooks' test: every runbook's commands against an emulator of their own"
-	@echo "make bench           benchmarks (not part of make test); BENCH_ACCOUNTS=<n>[,<n>...] runs those sizes of the ladder"
+	@echo "make bench           benchmarks (not part of make test); BENCH_ACCOUNTS=<n>[,<n>...] runs those sizes of the ladder,"
+	@echo "                     BENCH_KEEP=1 keeps the other sizes' rows, BENCH_LINEAR=0 skips the rerun with the linear strategy"
 	@echo "make emulator-start  serve the emulator on 127.0.0.1:$(EMULATOR_PORT) (MLPERIMETER_EMULATOR_PORT)"
 	@echo "make emulator-stop   stop it"
 
