@@ -52,4 +52,3 @@ class ServiceCalls:
             return _all_pages(client, operation, result_key, kwargs)
 
         return run()
-
