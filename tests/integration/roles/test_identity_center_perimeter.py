@@ -109,10 +109,14 @@ class IdentityCenter:
             InstanceArn=self.instance_arn, PermissionSetArn=self.permission_set(),
             ProvisioningStatus=status)["AccountIds"])
 
-    def detach(self):
+    def detach(self, policy=POLICY):
         self.sso.detach_customer_managed_policy_reference_from_permission_set(
             InstanceArn=self.instance_arn, PermissionSetArn=self.permission_set(),
-            CustomerManagedPolicyReference={"Name": POLICY, "Path": PATH})
+            CustomerManagedPolicyReference={"Name": policy, "Path": PATH})
+
+    def provision(self, account):
+        self.sso.provision_permission_set(InstanceArn=self.instance_arn, PermissionSetArn=self.permission_set(),
+                                          TargetType="AWS_ACCOUNT", TargetId=account)
 
 
 def one_line(run):
@@ -193,3 +197,89 @@ def test_the_accounts_of_one_wave_take_the_new_reference_together(emulator, tmp_
     center = IdentityCenter(emulator, identity_center)
     assert center.references() == [{"Name": POLICY, "Path": PATH}]
     assert center.accounts(PROVISIONED) == sorted([ml_one, ml_two])
+
+
+GUARDRAILS = "mlperimeter-sagemaker-guardrails"
+COMPARE = "Compare each reference and this account's copy with what they should be"
+
+
+def write_layered_playbook(path):
+    """Two layers' references, then both gates and the first gate again, in one ML account's play (as ml_m3.yml)."""
+    network, guardrails = {"identity_center_perimeter_policy_names": [POLICY]}, {
+        "identity_center_perimeter_control_id": "M3", "identity_center_perimeter_policy_names": [GUARDRAILS]}
+    plays = [
+        play("Identity Center: the demo permission set", "identity_center",
+             [include("demo_identities", "identity_center")]),
+        play("ML account: two layers' references and their gates", "ml", [
+            include("identity_center_perimeter", **network), include("identity_center_perimeter", **guardrails),
+            include("identity_center_perimeter", "verify", **network),
+            include("identity_center_perimeter", "verify", **guardrails),
+            include("identity_center_perimeter", "verify", **network),
+        ]),
+    ]
+    (path / "layers.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
+    return str(path / "layers.yml")
+
+
+def task_outcomes(run, task):
+    pattern = re.compile(r"TASK \[mlperimeter\.aws\.identity_center_perimeter : " + re.escape(task)
+                         + r"[^\]]*\][^\n]*\n(\w+):")
+    return pattern.findall(run.output)
+
+
+def references(run):
+    """For each run of main's reference task, in order: 'ok', 'changed' or 'skipping'."""
+    return task_outcomes(run, "Reference each policy and provision the permission set")
+
+
+def compares(run):
+    """For each run of the gate's compare, in order: 'skipped' or 'ran'."""
+    return ["skipped" if status == "skipping" else "ran" for status in task_outcomes(run, COMPARE)]
+
+
+def test_a_gate_judges_from_the_reads_of_a_run_that_changed_nothing_and_reads_again_after_any_change(
+        emulator, tmp_path):
+    identity_center, ml_one, ml_two = new_account(), new_account(), new_account()
+    inventory = write_inventory(tmp_path / "hosts.yml", emulator, identity_center, [ml_one, ml_two])
+    playbook = write_layered_playbook(tmp_path)
+    for policy in (POLICY, GUARDRAILS):
+        emulator.client("iam", ml_one).create_policy(PolicyName=policy, Path=PATH, PolicyDocument=DOCUMENT)
+    limit = ["--limit", "identity-center,ml-one"]
+
+    first = run_playbook(emulator, playbook, inventory=inventory, extra_args=limit)
+    assert first.returncode == 0, first.output
+    assert compares(first) == ["ran", "ran", "ran"]
+
+    # Nothing to change: each gate judges from its layer's reads, once; the third reads for itself.
+    emulator.reset_calls()
+    converged = run_playbook(emulator, playbook, inventory=inventory, extra_args=limit)
+    assert converged.returncode == 0, converged.output
+    assert compares(converged) == ["skipped", "skipped", "ran"]
+    for control, policy in (("M1", POLICY), ("M3", GUARDRAILS)):
+        assert f"{control} passed in account {ml_one}: permission sets {PERMISSION_SET} reference {PATH}{policy}" \
+            in one_line(converged)
+    provisioned_reads = [c for c in emulator.calls() if c["operation"] == "ListAccountsForProvisionedPermissionSet"]
+    assert len(provisioned_reads) == 2 * 3  # both statuses, read by the two main runs and the third gate
+
+    # The guardrails' reference is removed by hand and this account's copy provisioned again without it: the
+    # network layer's run finds nothing to change, then the guardrails' run puts the reference back, which makes
+    # the copy the network layer just read out of date until provisioned again, so every gate reads for itself.
+    center = IdentityCenter(emulator, identity_center)
+    center.detach(GUARDRAILS)
+    center.provision(ml_one)
+    repaired = run_playbook(emulator, playbook, inventory=inventory, extra_args=limit)
+    assert repaired.returncode == 0, repaired.output
+    assert references(repaired) == ["ok", "changed"]
+    assert compares(repaired) == ["ran", "ran", "ran"]
+    assert sorted(r["Name"] for r in center.references()) == sorted([POLICY, GUARDRAILS])
+    assert center.accounts(PROVISIONED) == [ml_one]
+
+    # In check mode the same drift is a change main only reports: the gates read, and the guardrails' gate fails.
+    center.detach(GUARDRAILS)
+    center.provision(ml_one)
+    previewed = run_playbook(emulator, playbook, inventory=inventory, check=True, extra_args=limit)
+    assert previewed.returncode != 0
+    assert references(previewed) == ["ok", "changed"]
+    assert compares(previewed)[:2] == ["ran", "ran"]
+    assert f"M3 FAILED in account {ml_one}: permission set {PERMISSION_SET} does not reference {PATH}{GUARDRAILS}" \
+        in one_line(previewed)
