@@ -59,3 +59,24 @@ def write_role_inventory(path, emulator, account_id, host="ml-gate"):
     }
     path.write_text(yaml.safe_dump({"all": {"hosts": {host: variables}}}))
     return str(path)
+
+
+def write_role_play(path, role, *entry_points):
+    """A play over every host that opens the account session, then includes ``mlperimeter.aws.<role>`` once per
+    entry point in order (None for main); written to ``path``, whose name it returns."""
+    def include(tasks_from):
+        included = {"name": f"mlperimeter.aws.{role}", **({"tasks_from": tasks_from} if tasks_from else {})}
+        return {"name": f"{role} {tasks_from or 'main'}", "ansible.builtin.include_role": included}
+
+    play = {
+        "name": f"{role}: {', '.join(point or 'main' for point in entry_points)}",
+        "hosts": "all",
+        "gather_facts": False,
+        "module_defaults": MODULE_DEFAULTS,
+        "tasks": [
+            {"name": "Open a session", "ansible.builtin.include_role": {"name": "mlperimeter.aws.account_session"}},
+            *map(include, entry_points),
+        ],
+    }
+    Path(path).write_text(yaml.safe_dump([play], sort_keys=False))
+    return str(path)

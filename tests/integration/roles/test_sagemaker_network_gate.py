@@ -2,35 +2,15 @@
 
 import re
 
-import yaml
-
-from support.ansible import MODULE_DEFAULTS, run_playbook, write_role_inventory
-
-
-def write_play(path, tasks_from):
-    role = {"name": "mlperimeter.aws.sagemaker_network"}
-    if tasks_from:
-        role["tasks_from"] = tasks_from
-    play = {
-        "name": f"sagemaker_network {tasks_from or 'main'}",
-        "hosts": "all",
-        "gather_facts": False,
-        "module_defaults": MODULE_DEFAULTS,
-        "tasks": [
-            {"name": "Open a session", "ansible.builtin.include_role": {"name": "mlperimeter.aws.account_session"}},
-            {"name": "Run the role", "ansible.builtin.include_role": role},
-        ],
-    }
-    path.write_text(yaml.safe_dump([play], sort_keys=False))
-    return str(path)
+from support.ansible import run_playbook, write_role_inventory, write_role_play
 
 
 def test_gate_fails_naming_m1_and_the_account_when_an_internet_gateway_and_route_appear(
     emulator, account_id, aws, tmp_path
 ):
     inventory = write_role_inventory(tmp_path / "hosts.yml", emulator, account_id)
-    converge = write_play(tmp_path / "converge.yml", None)
-    verify = write_play(tmp_path / "verify.yml", "verify")
+    converge = write_role_play(tmp_path / "converge.yml", "sagemaker_network", None)
+    verify = write_role_play(tmp_path / "verify.yml", "sagemaker_network", "verify")
 
     built = run_playbook(emulator, converge, inventory=inventory)
     assert built.returncode == 0, built.output
@@ -67,23 +47,6 @@ VPC_READS = ("Find the SageMaker VPC by id, or by its name and the project's tag
              "Read the internet gateways attached to the VPC")
 
 
-def write_converge_and_gate(path):
-    role = {"name": "mlperimeter.aws.sagemaker_network"}
-    play = {
-        "name": "sagemaker_network main and its gate, as playbooks/steps/ml_m1.yml runs them",
-        "hosts": "all",
-        "gather_facts": False,
-        "module_defaults": MODULE_DEFAULTS,
-        "tasks": [
-            {"name": "Open a session", "ansible.builtin.include_role": {"name": "mlperimeter.aws.account_session"}},
-            {"name": "Build the network", "ansible.builtin.include_role": role},
-            {"name": "Gate", "ansible.builtin.include_role": dict(role, tasks_from="verify")},
-        ],
-    }
-    path.write_text(yaml.safe_dump([play], sort_keys=False))
-    return str(path)
-
-
 def gate_reads(run):
     """Whether each of the gate's reads ran ('ran') or was skipped, in VPC_READS order (ways out: the gate's run)."""
     outcomes = []
@@ -100,7 +63,7 @@ def test_right_after_a_run_that_changed_nothing_the_gate_judges_from_its_reads_a
     emulator, account_id, aws, tmp_path
 ):
     inventory = write_role_inventory(tmp_path / "hosts.yml", emulator, account_id)
-    playbook = write_converge_and_gate(tmp_path / "converge_and_gate.yml")
+    playbook = write_role_play(tmp_path / "converge_and_gate.yml", "sagemaker_network", None, "verify")
 
     built = run_playbook(emulator, playbook, inventory=inventory)
     assert built.returncode == 0, built.output
