@@ -128,43 +128,29 @@ route_table:
       type: dict
 """
 
-import ipaddress
 import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
-    ansible_dict_to_boto3_tag_list,
-    boto3_tag_list_to_ansible_dict,
+from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_network import (
+    SUBNET_ID,
+    VPC_ID,
+    Ec2NetworkError,
+    add_tags,
+    ec2_calls,
+    ipv4_network_problem,
+    missing_tags,
+    string_tags,
+    tag_specifications,
+    tags_of,
 )
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
-from ansible_collections.mlperimeter.aws.plugins.module_utils.service_calls import ServiceCalls
 
-VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 TARGETS = {"gateway_id": ("GatewayId", re.compile(r"^igw-[0-9a-f]{8,17}$"), "an internet gateway id (igw-...)"),
            "nat_gateway_id": ("NatGatewayId", re.compile(r"^nat-[0-9a-f]{8,17}$"), "a NAT gateway id (nat-...)")}
 PLANNED_ID = "rtb-xxxxxxxx"
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "NetworkInterfaceId",
                  "InstanceId", "CarrierGatewayId", "LocalGatewayId", "EgressOnlyInternetGatewayId", "CoreNetworkArn")
-
-
-class RouteTableError(AnsibleAWSError):
-    pass
-
-
-class RouteTableErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = RouteTableError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("InvalidRouteTableID.NotFound")
-
-
-# EC2 is eventually consistent: a table just created may be unknown to the next call for a moment.
-_calls = ServiceCalls(RouteTableErrorHandler, conflict_codes=["InvalidRouteTableID.NotFound"])
 
 
 def validate(params):
@@ -179,12 +165,9 @@ def validate(params):
     destinations = set()
     for index, route in enumerate(params["routes"]):
         cidr = route["destination_cidr_block"]
-        try:
-            network = ipaddress.ip_network(cidr)
-        except ValueError:
-            network = None
-        if network is None or network.version != 4 or str(network) != cidr:
-            return f"routes[{index}].destination_cidr_block: {cidr!r} is not an IPv4 network in CIDR notation"
+        problem = ipv4_network_problem(f"routes[{index}].destination_cidr_block", cidr)
+        if problem:
+            return problem
         if cidr in destinations:
             return f"routes[{index}].destination_cidr_block: {cidr!r} is given twice"
         destinations.add(cidr)
@@ -209,10 +192,11 @@ def wanted_routes(routes):
 def find_table(client, vpc_id, tags):
     filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
     filters += [{"Name": f"tag:{key}", "Values": [value]} for key, value in sorted(tags.items())]
-    tables = _calls.paginate(client, "describe_route_tables", "RouteTables", "describe route tables", Filters=filters)
+    tables = ec2_calls.paginate(client, "describe_route_tables", "RouteTables", "describe route tables",
+                                Filters=filters)
     if len(tables) > 1:
         ids = ", ".join(sorted(t["RouteTableId"] for t in tables))
-        raise RouteTableError(message=f"tags: {len(tables)} route tables of {vpc_id} carry them ({ids}); "
+        raise Ec2NetworkError(message=f"tags: {len(tables)} route tables of {vpc_id} carry them ({ids}); "
                                       "add tags that tell them apart")
     return tables[0] if tables else None
 
@@ -249,13 +233,13 @@ def view(table):
     return {"subnet_ids": sorted(subnet_associations(table)),
             "routes": sorted(f"{r['DestinationCidrBlock']} -> {target_of(r)}"
                              for r in table.get("Routes", []) if r.get("DestinationCidrBlock")),
-            "tags": boto3_tag_list_to_ansible_dict(table.get("Tags", []))}
+            "tags": tags_of(table)}
 
 
 def result_of(table):
     snake = camel_dict_to_snake_dict({k: v for k, v in table.items() if k != "Tags"})
     snake.update(id=table["RouteTableId"], subnet_ids=sorted(subnet_associations(table)),
-                 tags=boto3_tag_list_to_ansible_dict(table.get("Tags", [])))
+                 tags=tags_of(table))
     return snake
 
 
@@ -265,55 +249,49 @@ def planned(table, vpc_id, wanted, subnet_ids, tags):
               and not (r.get("DestinationCidrBlock") and r.get("Origin") == "CreateRoute")]
     routes += [{"DestinationCidrBlock": d, field: target, "Origin": "CreateRoute", "State": "active"}
                for d, (field, target) in sorted(wanted.items())]
-    current_tags = boto3_tag_list_to_ansible_dict((table or {}).get("Tags", []))
     return {"RouteTableId": (table or {}).get("RouteTableId", PLANNED_ID), "VpcId": vpc_id, "Routes": routes,
             "Associations": [{"SubnetId": s, "Main": False, "RouteTableAssociationId": None} for s in subnet_ids],
-            "Tags": ansible_dict_to_boto3_tag_list(dict(current_tags, **tags))}
+            "Tags": [{"Key": k, "Value": v} for k, v in dict(tags_of(table or {}), **tags).items()]}
 
 
 def move_subnet(client, vpc_id, table_id, subnet_id):
     """Associate the subnet with the table, moving it from the VPC's table that holds it, if any."""
-    holders = _calls.paginate(client, "describe_route_tables", "RouteTables", "describe route tables",
+    holders = ec2_calls.paginate(client, "describe_route_tables", "RouteTables", "describe route tables",
                               Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                        {"Name": "association.subnet-id", "Values": [subnet_id]}])
     for holder in holders:
         association_id = subnet_associations(holder).get(subnet_id)
         if association_id:
-            _calls.call(client, "replace_route_table_association", f"move {subnet_id} to {table_id}",
+            ec2_calls.call(client, "replace_route_table_association", f"move {subnet_id} to {table_id}",
                         retry_conflict=True, AssociationId=association_id, RouteTableId=table_id)
             return
-    _calls.call(client, "associate_route_table", f"associate {subnet_id} with {table_id}", retry_conflict=True,
+    ec2_calls.call(client, "associate_route_table", f"associate {subnet_id} with {table_id}", retry_conflict=True,
                 RouteTableId=table_id, SubnetId=subnet_id)
 
 
 def apply(client, table, *, vpc_id, wanted, subnet_ids, tags):
     if table is None:
-        table = _calls.call(client, "create_route_table", f"create a route table in {vpc_id}", VpcId=vpc_id,
-                            TagSpecifications=[{"ResourceType": "route-table",
-                                                "Tags": ansible_dict_to_boto3_tag_list(tags)}])["RouteTable"]
+        table = ec2_calls.call(client, "create_route_table", f"create a route table in {vpc_id}", VpcId=vpc_id,
+                               TagSpecifications=tag_specifications("route-table", tags))["RouteTable"]
     table_id = table["RouteTableId"]
     create, replace, delete = route_changes(table, wanted)
     for destination in delete:
-        _calls.call(client, "delete_route", f"delete the route to {destination} of {table_id}",
+        ec2_calls.call(client, "delete_route", f"delete the route to {destination} of {table_id}",
                     retry_conflict=True, RouteTableId=table_id, DestinationCidrBlock=destination)
     for operation, routes in (("replace_route", replace), ("create_route", create)):
         for destination, (field, target) in routes.items():
-            _calls.call(client, operation, f"route {destination} of {table_id} to {target}", retry_conflict=True,
+            ec2_calls.call(client, operation, f"route {destination} of {table_id} to {target}", retry_conflict=True,
                         RouteTableId=table_id, DestinationCidrBlock=destination, **{field: target})
-    current_tags = boto3_tag_list_to_ansible_dict(table.get("Tags", []))
-    missing = {key: value for key, value in tags.items() if current_tags.get(key) != value}
-    if missing:
-        _calls.call(client, "create_tags", f"tag {table_id}", retry_conflict=True, Resources=[table_id],
-                    Tags=ansible_dict_to_boto3_tag_list(missing))
+    add_tags(client, table_id, missing_tags(table, tags))
     associated = subnet_associations(table)
     for subnet_id, association_id in associated.items():
         if subnet_id not in subnet_ids:
-            _calls.call(client, "disassociate_route_table", f"remove {subnet_id} from {table_id}",
+            ec2_calls.call(client, "disassociate_route_table", f"remove {subnet_id} from {table_id}",
                         AssociationId=association_id)
     for subnet_id in subnet_ids:
         if subnet_id not in associated:
             move_subnet(client, vpc_id, table_id, subnet_id)
-    (after,) = _calls.call(client, "describe_route_tables", f"read {table_id} back", retry_conflict=True,
+    (after,) = ec2_calls.call(client, "describe_route_tables", f"read {table_id} back", retry_conflict=True,
                            RouteTableIds=[table_id])["RouteTables"]
     return after
 
@@ -321,9 +299,8 @@ def apply(client, table, *, vpc_id, wanted, subnet_ids, tags):
 def needs_change(table, wanted, subnet_ids, tags):
     if table is None:
         return True
-    current_tags = boto3_tag_list_to_ansible_dict(table.get("Tags", []))
     return (any(route_changes(table, wanted)) or set(subnet_associations(table)) != set(subnet_ids)
-            or any(current_tags.get(key) != value for key, value in tags.items()))
+            or bool(missing_tags(table, tags)))
 
 
 def do(module):
@@ -333,7 +310,7 @@ def do(module):
         module.fail_json(msg=problem)
     subnet_ids = list(dict.fromkeys(params["subnet_ids"]))
     wanted = wanted_routes(params["routes"])
-    tags = {key: str(value) for key, value in params["tags"].items()}
+    tags = string_tags(params["tags"])
     client = module.client("ec2")
     table = find_table(client, params["vpc_id"], tags)
     changed = needs_change(table, wanted, subnet_ids, tags)
