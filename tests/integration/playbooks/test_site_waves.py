@@ -115,11 +115,26 @@ def test_with_the_fault_cleared_the_same_site_yml_converges(emulator, failed_can
         assert f"https://{studio_host}" in browser_policy
 
 
+def _outcomes(output, task):
+    """(status, host) of each host's line under every run of the task whose name starts with ``task``."""
+    blocks = re.split(r"^TASK \[" + re.escape(task) + r"[^\]]*\][^\n]*\n", output, flags=re.MULTILINE)[1:]
+    return [line for block in blocks for line in re.findall(r"^(\w+): \[([\w-]+)\]", block.split("\n\n", 1)[0],
+                                                            re.MULTILINE)]
+
+
 def test_a_converged_run_changes_nothing_and_writes_nothing(emulator, inventory, accounts):
     start = time.time()
     run = run_playbook(emulator, "site.yml", inventory=inventory)
     assert run.returncode == 0, run.output[-6000:]
     assert recap(run.output) == {"access": (0, 0), "ml-a": (0, 0), "ml-b": (0, 0)}
+    # Gates right after their role's main found nothing to change judge from main's reads: their compares skip.
+    for task in ("sagemaker_domain : Compare the SageMaker domain with what the role sets",
+                 "sagemaker_endpoints : Compare the interface endpoints with their policy, subnets, group"):
+        outcomes = _outcomes(run.output, f"mlperimeter.aws.{task}")
+        assert sorted(outcomes) == [("skipping", "ml-a"), ("skipping", "ml-b")], task
+    for host in ("ml-a", "ml-b"):
+        assert re.search(rf"M3 passes in account {accounts[host]}: domain mlperimeter-studio \(d-\w+\) is InService",
+                         " ".join(run.output.split()))
     # Each ML account's deploy role is assumed once for the whole run: its M1, M2 and M3 plays share the session.
     for host in ("ml-a", "ml-b"):
         role = f"arn:aws:iam::{accounts[host]}:role/mlperimeter-deploy"
