@@ -131,7 +131,7 @@ def test_a_converged_run_changes_nothing_and_writes_nothing(emulator, inventory,
     for task in ("sagemaker_domain : Compare the SageMaker domain with what the role sets",
                  "sagemaker_endpoints : Compare the interface endpoints with their policy, subnets, group"):
         outcomes = _outcomes(run.output, f"mlperimeter.aws.{task}")
-        assert sorted(outcomes) == [("skipping", "ml-a"), ("skipping", "ml-b")], task
+        assert set(outcomes) == {("skipping", "ml-a"), ("skipping", "ml-b")}, task
     for host in ("ml-a", "ml-b"):
         assert re.search(rf"M3 passes in account {accounts[host]}: domain mlperimeter-studio \(d-\w+\) is InService",
                          " ".join(run.output.split()))
