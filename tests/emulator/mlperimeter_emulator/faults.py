@@ -18,6 +18,19 @@ SERVER_ERRORS = {
     "SlowDown": 503,
 }
 
+# Throttling as the other services name it. S3 has no such error: it answers a request rate it refuses with
+# 503 SlowDown, which a HEAD request (no body) shows only as its status, and which clients retry as a 5xx.
+THROTTLING_ERRORS = {"ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded",
+                     "TooManyRequestsException"}
+S3_THROTTLING = ("SlowDown", 503)
+
+
+def as_answered(service, error, status):
+    """The error and status ``service`` answers for an injected ``error``: S3 throttles with 503 SlowDown."""
+    if service == "s3" and error in THROTTLING_ERRORS:
+        return S3_THROTTLING
+    return error, status
+
 
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 

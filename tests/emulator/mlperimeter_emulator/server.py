@@ -14,7 +14,7 @@ from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from . import aws_request
-from .faults import FaultInjector, FaultSpecError
+from .faults import FaultInjector, FaultSpecError, as_answered
 from .registry import BACKEND_OVERRIDES, PATCH_MODULES
 
 _original_get_backend = moto_backends.get_backend
@@ -123,11 +123,12 @@ class EmulatorApplication:
         }
         fault = self.faults.pick(request.service, request.operation, account)
         if fault is not None:
-            call["status"] = fault.status
-            call["fault"] = fault.error
+            error, status = as_answered(request.service, fault.error, fault.status)
+            call["status"] = status
+            call["fault"] = error
             self.calls.append(call)
-            payload, headers = error_response(request.protocol, fault.error, fault.message, fault.status)
-            start_response(f"{fault.status} Error", headers)
+            payload, headers = error_response(request.protocol, error, fault.message, status)
+            start_response(f"{status} Error", headers)
             return [payload]
 
         def recording_start_response(status, headers, exc_info=None):

@@ -183,3 +183,18 @@ def test_fault_account_must_be_an_account_id_or_a_list_of_them(emulator, account
         urllib.request.urlopen(request)
     assert raised.value.code == 400
     assert "fault field 'account'" in json.load(raised.value)["error"]
+
+
+def test_s3_throttles_as_s3_does_with_503_slowdown_which_botocore_retries_even_on_head(emulator, aws, account_id):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=f"throttled-{account_id}", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    emulator.add_fault(operation="HeadBucket", error="ThrottlingException", rate=1.0, account=account_id)
+    emulator.reset_calls()
+    try:
+        with pytest.raises(ClientError) as raised:
+            aws("s3", retries=2).head_bucket(Bucket=f"throttled-{account_id}")
+    finally:
+        emulator.clear_faults()
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    attempts = [c for c in emulator.calls() if c["account"] == account_id and c["operation"] == "HeadBucket"]
+    assert [(c["status"], c["fault"]) for c in attempts] == [(503, "SlowDown")] * 3
