@@ -168,7 +168,8 @@ def test_verify_passes_in_fresh_accounts_after_a_rollout(own_verified, own):
 
 
 def test_throttling_hits_every_account_and_service_of_the_run(throttled):
-    throttled_calls = [c for c in throttled.calls if c.get("fault") == "ThrottlingException"]
+    # S3 answers throttling with its own 503 SlowDown.
+    throttled_calls = [c for c in throttled.calls if c.get("fault") in ("ThrottlingException", "SlowDown")]
     assert 0.2 <= len(throttled_calls) / len(throttled.calls) <= 0.4
     assert {c["account"] for c in throttled_calls} == set(throttled.accounts.values())
     busy_services = {service for service, count in Counter(c["service"] for c in throttled.calls).items()
