@@ -171,7 +171,11 @@ def test_throttling_hits_every_account_and_service_of_the_run(throttled):
     # S3 answers throttling with its own 503 SlowDown.
     throttled_calls = [c for c in throttled.calls if c.get("fault") in ("ThrottlingException", "SlowDown")]
     assert 0.2 <= len(throttled_calls) / len(throttled.calls) <= 0.4
-    assert {c["account"] for c in throttled_calls} == set(throttled.accounts.values())
+    # An account or service with a handful of calls (the operator's few role assumptions) may draw none.
+    busy_accounts = {account for account, count in Counter(c["account"] for c in throttled.calls).items()
+                     if count >= 10}
+    assert {throttled.accounts["access"], throttled.accounts["ml-verify"]} <= busy_accounts
+    assert busy_accounts <= {c["account"] for c in throttled_calls}
     busy_services = {service for service, count in Counter(c["service"] for c in throttled.calls).items()
                      if count >= 10}
     assert busy_services <= {c["service"] for c in throttled_calls}
