@@ -171,11 +171,9 @@ def test_throttling_hits_every_account_and_service_of_the_run(throttled):
     # S3 answers throttling with its own 503 SlowDown.
     throttled_calls = [c for c in throttled.calls if c.get("fault") in ("ThrottlingException", "SlowDown")]
     assert 0.2 <= len(throttled_calls) / len(throttled.calls) <= 0.4
-    # An account or service with a handful of calls (the operator's few role assumptions) may draw none.
-    busy_accounts = {account for account, count in Counter(c["account"] for c in throttled.calls).items()
-                     if count >= 10}
-    assert {throttled.accounts["access"], throttled.accounts["ml-verify"]} <= busy_accounts
-    assert busy_accounts <= {c["account"] for c in throttled_calls}
+    # The accounts the perimeter is built in; the operator's account makes only its role assumptions, a few
+    # calls that a 30% rate may miss in a given sequence (STS is throttled in the others).
+    assert {throttled.accounts["access"], throttled.accounts["ml-verify"]} <= {c["account"] for c in throttled_calls}
     busy_services = {service for service, count in Counter(c["service"] for c in throttled.calls).items()
                      if count >= 10}
     assert busy_services <= {c["service"] for c in throttled_calls}
