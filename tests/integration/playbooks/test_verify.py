@@ -167,7 +167,7 @@ def test_verify_passes_in_fresh_accounts_after_a_rollout(own_verified, own):
     assert {c["account"] for c in reads(verified.calls)} == set(accounts.values())
 
 
-def test_throttling_hits_every_account_and_service_of_the_run(throttled):
+def test_throttling_hits_both_perimeter_accounts_and_every_busy_service(throttled):
     # S3 answers throttling with its own 503 SlowDown.
     throttled_calls = [c for c in throttled.calls if c.get("fault") in ("ThrottlingException", "SlowDown")]
     assert 0.2 <= len(throttled_calls) / len(throttled.calls) <= 0.4
