@@ -51,6 +51,11 @@ def tags_of(resource):
     return boto3_tag_list_to_ansible_dict(resource.get("Tags", []))
 
 
+def merged_tag_list(resource, tags):
+    """The resource's tags with ``tags`` added, as EC2 lists them (``resource`` may be empty: a new one)."""
+    return ansible_dict_to_boto3_tag_list(dict(tags_of(resource), **tags))
+
+
 def missing_tags(resource, tags):
     """The tags of ``tags`` the resource lacks or holds with another value (tags are added, never removed)."""
     current = tags_of(resource)

@@ -113,6 +113,7 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_network import
     add_tags,
     ec2_calls,
     ipv4_network_problem,
+    merged_tag_list,
     missing_tags,
     string_tags,
     tag_specifications,
@@ -197,7 +198,7 @@ def do(module):
 
     if vpc is None:
         before_settings, changed = {}, True
-        after = {"CidrBlock": params["cidr_block"], "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        after = {"CidrBlock": params["cidr_block"], "Tags": merged_tag_list({}, tags)}
         if not module.check_mode:
             after = ec2_calls.call(client, "create_vpc", f"create VPC {params['name']}", CidrBlock=params["cidr_block"],
                                    TagSpecifications=tag_specifications("vpc", tags))["Vpc"]
@@ -213,7 +214,7 @@ def do(module):
             add_tags(client, vpc["VpcId"], tags_to_add)
             for option, value in settings_to_set.items():
                 set_dns(client, vpc["VpcId"], option, value)
-        after = dict(vpc, Tags=[{"Key": k, "Value": v} for k, v in dict(tags_of(vpc), **tags).items()])
+        after = dict(vpc, Tags=merged_tag_list(vpc, tags))
 
     result = {"changed": changed, "vpc": result_of(after, wanted)}
     if module._diff:  # pylint: disable=protected-access

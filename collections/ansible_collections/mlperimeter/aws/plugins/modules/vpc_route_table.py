@@ -139,6 +139,7 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_network import
     add_tags,
     ec2_calls,
     ipv4_network_problem,
+    merged_tag_list,
     missing_tags,
     string_tags,
     tag_specifications,
@@ -251,7 +252,7 @@ def planned(table, vpc_id, wanted, subnet_ids, tags):
                for d, (field, target) in sorted(wanted.items())]
     return {"RouteTableId": (table or {}).get("RouteTableId", PLANNED_ID), "VpcId": vpc_id, "Routes": routes,
             "Associations": [{"SubnetId": s, "Main": False, "RouteTableAssociationId": None} for s in subnet_ids],
-            "Tags": [{"Key": k, "Value": v} for k, v in dict(tags_of(table or {}), **tags).items()]}
+            "Tags": merged_tag_list(table or {}, tags)}
 
 
 def move_subnet(client, vpc_id, table_id, subnet_id):

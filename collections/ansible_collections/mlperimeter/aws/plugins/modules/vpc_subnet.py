@@ -114,6 +114,7 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_network import
     add_tags,
     ec2_calls,
     ipv4_network_problem,
+    merged_tag_list,
     missing_tags,
     string_tags,
     tag_specifications,
@@ -179,7 +180,7 @@ def do(module):
     if subnet is None:
         changed = True
         after = {"VpcId": vpc_id, "CidrBlock": cidr, "AvailabilityZone": zone, "MapPublicIpOnLaunch": public,
-                 "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+                 "Tags": merged_tag_list({}, tags)}
         if not module.check_mode:
             created = ec2_calls.call(client, "create_subnet", f"create subnet {cidr} in {vpc_id}", VpcId=vpc_id,
                                      CidrBlock=cidr, AvailabilityZone=zone,
@@ -196,7 +197,7 @@ def do(module):
             if set_public:
                 set_public_addresses(client, subnet["SubnetId"], public)
         after = dict(subnet, MapPublicIpOnLaunch=public,
-                     Tags=[{"Key": k, "Value": v} for k, v in dict(tags_of(subnet), **tags).items()])
+                     Tags=merged_tag_list(subnet, tags))
 
     result = {"changed": changed, "subnet": result_of(after)}
     if module._diff:  # pylint: disable=protected-access
