@@ -84,7 +84,7 @@ def test_a_change_makes_a_new_default_and_keeps_the_previous_for_rollback(emulat
     assert [(v["VersionId"], v["IsDefaultVersion"]) for v in versions(aws, account_id)] == [
         ("v1", False), ("v2", True)]
     assert default_document(aws, account_id) == document("203.0.113.10/32", "203.0.113.11/32")
-    assert [v["version_id"] for v in results[3]["policy"]["versions"]] == ["v2", "v1"]
+    assert [v["version_id"] for v in results[1]["policy"]["versions"]] == ["v2", "v1"]
 
     # Rolling back is one call, to the version the module kept.
     aws("iam").set_default_policy_version(PolicyArn=arn_of(account_id), VersionId="v1")
@@ -103,6 +103,20 @@ def test_the_same_document_written_differently_changes_nothing(emulator, account
 
     assert [r["changed"] for r in results] == [False] * 4
     assert [v["VersionId"] for v in versions(aws, account_id)] == ["v1"]
+
+
+def test_a_converged_run_reads_the_policy_and_its_default_version_only(emulator, account_id, aws):
+    run_module("iam_perimeter_policy", args(document("203.0.113.10/32"), tags={"owner": "platform"}),
+               emulator=emulator, account_id=account_id)
+    emulator.reset_calls()
+
+    result = run_module("iam_perimeter_policy", args(document("203.0.113.10/32"), tags={"owner": "platform"}),
+                        emulator=emulator, account_id=account_id)
+
+    assert result["changed"] is False
+    assert result["policy"]["tags"] == {**PROJECT_TAGS, "owner": "platform"}
+    assert [c["operation"] for c in emulator.calls() if c["account"] == account_id and c["service"] == "iam"] == [
+        "GetPolicy", "GetPolicyVersion"]
 
 
 def test_at_five_versions_the_oldest_non_default_goes(emulator, account_id, aws):

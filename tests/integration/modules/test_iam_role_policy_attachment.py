@@ -88,6 +88,18 @@ def test_attaches_only_where_missing(emulator, account_id, iam, roles, perimeter
     assert perimeter_arn in attached(iam, roles[1])
 
 
+def test_a_converged_run_reads_each_role_once(emulator, account_id, iam, roles, perimeter_arn):
+    module_args = {"policy_arn": perimeter_arn, "role_names": roles, "deploy_role_name": "mlperimeter-ci"}
+    run_module("iam_role_policy_attachment", module_args, emulator=emulator, account_id=account_id)
+    emulator.reset_calls()
+
+    result = run_module("iam_role_policy_attachment", module_args, emulator=emulator, account_id=account_id)
+
+    assert result["changed"] is False
+    assert [c["operation"] for c in emulator.calls() if c["account"] == account_id and c["service"] == "iam"] == [
+        "ListAttachedRolePolicies"] * len(roles)
+
+
 def test_absent_detaches_only_this_policy(emulator, account_id, iam, roles, perimeter_arn, other_arn):
     for role in roles:
         iam.attach_role_policy(RoleName=role, PolicyArn=perimeter_arn)

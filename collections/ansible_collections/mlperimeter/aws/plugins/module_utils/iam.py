@@ -189,9 +189,10 @@ def get_role(client, name):
     return client.get_role(aws_retry=True, RoleName=name)["Role"]
 
 
-@IAMErrorHandler.common_error_handler("list policies attached to role")
+@IAMErrorHandler.list_error_handler("list policies attached to role")
 @jittered_backoff()
 def list_attached_role_policy_arns(client, role_name):
+    """The ARNs of the managed policies attached to the role, or None when the role does not exist."""
     paginator = client.get_paginator("list_attached_role_policies")
     attached = paginator.paginate(RoleName=role_name).build_full_result()["AttachedPolicies"]
     return sorted(p["PolicyArn"] for p in attached)

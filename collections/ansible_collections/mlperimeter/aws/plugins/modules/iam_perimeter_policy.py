@@ -120,6 +120,7 @@ policy:
       sample: {"mlperimeter:managed": "true", "mlperimeter:control": "M1"}
     versions:
       description: Versions IAM keeps, newest first.
+      returned: when the task created or changed the policy, outside check mode
       type: list
       elements: dict
       contains:
@@ -141,6 +142,7 @@ policy:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.mlperimeter.aws.plugins.module_utils import iam
 from ansible_collections.mlperimeter.aws.plugins.module_utils.modules import MLPerimeterAWSModule
@@ -174,33 +176,40 @@ def validate(params):
     return document
 
 
-def read_policy(client, arn):
-    """The policy with its tags, default document and versions, or None."""
+def read_policy(client, arn, *, versions=False):
+    """The policy with its tags and default document, or None; its versions too when asked.
+
+    GetPolicy returns the tags, and the versions are needed only to make room for a new one or to delete
+    them all, so a converged run reads a policy twice.
+    """
     policy = iam.get_policy(client, arn)
     if policy is None:
         return None
-    versions = sorted(iam.list_policy_versions(client, arn), key=lambda v: v["CreateDate"], reverse=True)
-    return {
+    current = {
         "arn": arn,
         "policy_name": policy["PolicyName"],
         "path": policy["Path"],
         "description": policy.get("Description"),
         "default_version_id": policy["DefaultVersionId"],
         "document": iam.get_policy_version_document(client, arn, policy["DefaultVersionId"]),
-        "tags": iam.list_policy_tags(client, arn),
-        "versions": [
-            {"version_id": v["VersionId"], "is_default_version": v["IsDefaultVersion"],
-             "create_date": v["CreateDate"].isoformat()}
-            for v in versions
-        ],
-        "_versions": versions,
+        "tags": boto3_tag_list_to_ansible_dict(policy.get("Tags", [])),
     }
+    return with_versions(client, current) if versions else current
+
+
+def with_versions(client, current):
+    versions = sorted(iam.list_policy_versions(client, current["arn"]), key=lambda v: v["CreateDate"], reverse=True)
+    return dict(current, _versions=versions, versions=[
+        {"version_id": v["VersionId"], "is_default_version": v["IsDefaultVersion"],
+         "create_date": v["CreateDate"].isoformat()}
+        for v in versions
+    ])
 
 
 def ensure_created(client, *, check_mode, arn, name, path, description, document, tags):
     if not check_mode:
         iam.create_policy(client, name, path, description, document, tags)
-        return read_policy(client, arn)
+        return read_policy(client, arn, versions=True)
     return {"arn": arn, "policy_name": name, "path": path, "description": description, "document": document,
             "tags": tags, "versions": []}
 
@@ -211,8 +220,9 @@ def ensure_document(client, *, check_mode, current, document):
         return False, None
     previous = current["default_version_id"]
     if not check_mode:
-        if len(current["_versions"]) >= iam.MAX_POLICY_VERSIONS:
-            oldest = iam.oldest_removable_version(current["_versions"])
+        versions = with_versions(client, current)["_versions"]
+        if len(versions) >= iam.MAX_POLICY_VERSIONS:
+            oldest = iam.oldest_removable_version(versions)
             iam.delete_policy_version(client, current["arn"], oldest["VersionId"])
         iam.create_default_policy_version(client, current["arn"], document)
     return True, previous
@@ -235,7 +245,7 @@ def ensure_absent(client, *, check_mode, current):
         return False
     if not check_mode:
         iam.detach_policy_everywhere(client, current["arn"])
-        for version in current["_versions"]:
+        for version in with_versions(client, current)["_versions"]:
             if not version["IsDefaultVersion"]:
                 iam.delete_policy_version(client, current["arn"], version["VersionId"])
         iam.delete_policy(client, current["arn"])
@@ -300,7 +310,7 @@ def do(module):
             if changed_document:
                 after.pop("default_version_id")
         else:
-            after = read_policy(client, arn)
+            after = read_policy(client, arn, versions=True)
     module.exit_json(changed=changed, policy=dict(public(after), **result),
                      diff={"before": diff_view(before), "after": diff_view(after)})
 

@@ -78,9 +78,6 @@ attachments:
     role_name:
       description: Name of the role.
       type: str
-    role_arn:
-      description: ARN of the role.
-      type: str
     policy_arn:
       description: ARN of the policy.
       type: str
@@ -131,27 +128,26 @@ def refuse_caller_role(role_names, caller_arn, policy_arn):
         )
 
 
-def read_roles(client, role_names):
-    roles = {}
+def read_attached_arns(client, role_names):
+    """Each role's attached policy ARNs; one read per role (a missing role is IAM's NoSuchEntity)."""
+    attached = {}
     for name in role_names:
-        role = iam.get_role(client, name)
-        if role is None:
+        attached[name] = iam.list_attached_role_policy_arns(client, name)
+        if attached[name] is None:
             raise AnsibleIAMError(message=f"role_names: role {name!r} does not exist")
-        roles[name] = (role["Arn"], iam.list_attached_role_policy_arns(client, name))
-    return roles
+    return attached
 
 
-def ensure_attachments(client, *, check_mode, roles, policy_arn, state):
+def ensure_attachments(client, *, check_mode, attached_arns, policy_arn, state):
     attachments = []
-    for name, (arn, attached_arns) in roles.items():
-        attached = policy_arn in attached_arns
-        changed = attached != (state == "present")
+    for name, arns in attached_arns.items():
+        changed = (policy_arn in arns) != (state == "present")
         if changed and not check_mode:
             if state == "present":
                 iam.attach_role_policy(client, policy_arn, name)
             else:
                 iam.detach_role_policy(client, policy_arn, name)
-        attachments.append({"role_name": name, "role_arn": arn, "policy_arn": policy_arn,
+        attachments.append({"role_name": name, "policy_arn": policy_arn,
                             "attached": state == "present", "changed": changed})
     return attachments
 
@@ -164,12 +160,13 @@ def do(module):
     if params["state"] == "present":
         identity = iam.get_caller_identity(module.client("sts", retry_decorator=jittered_backoff()))
         refuse_caller_role(role_names, identity["Arn"], params["policy_arn"])
-        if iam.get_policy(client, params["policy_arn"]) is None:
-            raise AnsibleIAMError(message=f"policy_arn: policy {params['policy_arn']} does not exist")
-    roles = read_roles(client, role_names)
-    attachments = ensure_attachments(client, check_mode=module.check_mode, roles=roles,
+    attached_arns = read_attached_arns(client, role_names)
+    before = {name: params["policy_arn"] in arns for name, arns in attached_arns.items()}
+    # Only a policy about to be attached needs to exist; one already attached does.
+    if params["state"] == "present" and not all(before.values()) and iam.get_policy(client, params["policy_arn"]) is None:
+        raise AnsibleIAMError(message=f"policy_arn: policy {params['policy_arn']} does not exist")
+    attachments = ensure_attachments(client, check_mode=module.check_mode, attached_arns=attached_arns,
                                      policy_arn=params["policy_arn"], state=params["state"])
-    before = {name: params["policy_arn"] in attached for name, (_, attached) in roles.items()}
     after = {a["role_name"]: a["attached"] for a in attachments}
     module.exit_json(changed=any(a["changed"] for a in attachments), attachments=attachments,
                      diff={"before": {"attached": before}, "after": {"attached": after}})
