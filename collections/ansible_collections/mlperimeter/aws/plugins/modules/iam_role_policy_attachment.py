@@ -162,8 +162,9 @@ def do(module):
         refuse_caller_role(role_names, identity["Arn"], params["policy_arn"])
     attached_arns = read_attached_arns(client, role_names)
     before = {name: params["policy_arn"] in arns for name, arns in attached_arns.items()}
-    # Only a policy about to be attached needs to exist; one already attached does.
-    if params["state"] == "present" and not all(before.values()) and iam.get_policy(client, params["policy_arn"]) is None:
+    # Only a policy about to be attached needs checking; one already attached exists.
+    to_attach = params["state"] == "present" and not all(before.values())
+    if to_attach and iam.get_policy(client, params["policy_arn"]) is None:
         raise AnsibleIAMError(message=f"policy_arn: policy {params['policy_arn']} does not exist")
     attachments = ensure_attachments(client, check_mode=module.check_mode, attached_arns=attached_arns,
                                      policy_arn=params["policy_arn"], state=params["state"])
