@@ -1,4 +1,4 @@
-"""What the VPC, subnet and route table modules share: id patterns, EC2 calls with retries, and tags.
+"""What the VPC, subnet, route table and security group modules share: id patterns, EC2 calls with retries, and tags.
 
 EC2 is eventually consistent: a resource just created can be unknown to the next call for a moment, so
 calls made with ``retry_conflict=True`` also retry its not-found codes.
@@ -18,7 +18,8 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.service_calls impo
 
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-NOT_FOUND_CODES = ["InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "InvalidRouteTableID.NotFound"]
+NOT_FOUND_CODES = ["InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "InvalidRouteTableID.NotFound",
+                   "InvalidGroup.NotFound"]
 
 
 class Ec2NetworkError(AnsibleAWSError):
