@@ -18,14 +18,15 @@ moto 5.2.5 gets these wrong against AWS (see the project's perimeter notes, §1)
 * ``DescribeVpcEndpointServices`` lacks ``console-static``, ``signin-v2`` and ``q``, and
   flags endpoint services of your own as supporting custom policies.
 
-Route-table filters, S3 flow-log destinations, DHCP options sets and DescribeTags resource types are
-fixed at the end of the module.
+Route-table filters, S3 flow-log destinations, DHCP options sets, DescribeTags resource types and
+security group rule descriptions are fixed at the end of the module.
 
 The backend methods are replaced on moto's ``VPCBackend`` mixin and the request
 parsing on the ``VPCs`` response mixin, which ``EC2Backend``/``EC2Response`` inherit.
 """
 
 import json
+import re
 
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import (
@@ -40,6 +41,7 @@ from moto.ec2.exceptions import (
     InvalidServiceName,
 )
 from moto.ec2.models import dhcp_options, flow_logs, route_tables, tags, vpc_service_configuration, vpcs
+from moto.ec2.responses.security_groups import SecurityGroups
 from moto.ec2.responses.vpcs import VPCs
 from moto.ec2.utils import add_tag_specification, random_private_ip
 
@@ -421,3 +423,35 @@ tags.EC2_PREFIX_TO_RESOURCE.update({
     "pl": "prefix-list",
     "sir": "spot-instances-request",
 })
+
+
+# Security group rules: AWS refuses a rule description outside its character set (moto takes any), and
+# answers UpdateSecurityGroupRuleDescriptions{Ingress,Egress} with Return true (moto with nothing, which
+# amazon.aws.ec2_security_group reads as a KeyError).
+RULE_DESCRIPTION = re.compile(r"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
+_moto_process_rules = SecurityGroups._process_rules_from_querystring
+
+
+def process_rules_from_querystring(self):
+    for rule in _moto_process_rules(self):
+        for source in [*(rule["ip_ranges"] or []), *(rule["source_groups"] or []), *(rule["prefix_list_ids"] or [])]:
+            description = source.get("Description") if isinstance(source, dict) else None
+            if description is not None and not RULE_DESCRIPTION.match(description):
+                raise InvalidParameterValue(
+                    "Invalid rule description. Valid descriptions are strings less than 256 characters from the "
+                    "following set:  a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*")
+        yield rule
+
+
+def answering_true(update):
+    def answer(self):
+        update(self)
+        return ActionResult({"Return": True})
+    return answer
+
+
+SecurityGroups._process_rules_from_querystring = process_rules_from_querystring
+SecurityGroups.update_security_group_rule_descriptions_ingress = answering_true(
+    SecurityGroups.update_security_group_rule_descriptions_ingress)
+SecurityGroups.update_security_group_rule_descriptions_egress = answering_true(
+    SecurityGroups.update_security_group_rule_descriptions_egress)
