@@ -203,7 +203,7 @@ def test_provisioned_permission_set_keeps_its_copies_when_its_policies_are_manag
     aws("iam", account=ml_account).create_policy(PolicyName=POLICY, Path="/mlperimeter/", PolicyDocument=DOCUMENT)
     run_module(MODULE, full_args(), emulator=emulator, account_id=account_id)
     run_module("identity_center_permission_set_policy",
-               {"permission_set_name": NAME, "policy_name": POLICY, "accounts": [ml_account]},
+               {"permission_set_name": NAME, "policy_names": [POLICY], "accounts": [ml_account]},
                emulator=emulator, account_id=account_id)
 
     again = run_module(MODULE, full_args(), emulator=emulator, account_id=account_id)

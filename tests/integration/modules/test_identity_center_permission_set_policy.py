@@ -46,7 +46,7 @@ def ml_accounts(aws):
 
 
 def args(accounts, **extra):
-    return {"permission_set_name": PERMISSION_SET, "policy_name": POLICY, "policy_path": PATH,
+    return {"permission_set_name": PERMISSION_SET, "policy_names": [POLICY], "policy_path": PATH,
             "accounts": accounts, **extra}
 
 
@@ -112,6 +112,34 @@ def test_a_converged_run_reads_the_references_and_each_provisioning_status_once(
              and c["operation"].startswith("List")]
     assert reads.count("ListAccountsForProvisionedPermissionSet") == 2
     assert reads.count("ListCustomerManagedPolicyReferencesInPermissionSet") == 1
+
+
+def test_several_policies_are_referenced_and_provisioned_once(emulator, account_id, sso, instance_arn,
+                                                             permission_set, ml_accounts):
+    guardrails = "mlperimeter-sagemaker-guardrails"
+    for account in ml_accounts:
+        emulator.client("iam", account).create_policy(PolicyName=guardrails, Path=PATH, PolicyDocument=DOCUMENT)
+    both = args(ml_accounts, policy_names=[POLICY, guardrails])
+
+    results = four_ways("identity_center_permission_set_policy", both, emulator=emulator, account_id=account_id)
+
+    assert_four_ways(results, changed=True)
+    assert sorted(r["Name"] for r in references(sso, instance_arn, permission_set)) == sorted([POLICY, guardrails])
+    assert [p["account_id"] for p in results[1]["provisioning"]] == ml_accounts
+    assert results[0]["diff"]["after"]["customer_managed_policy_references"] == [
+        {"name": POLICY, "path": PATH}, {"name": guardrails, "path": PATH}]
+    emulator.reset_calls()
+
+    converged = run_module("identity_center_permission_set_policy", both, emulator=emulator, account_id=account_id)
+
+    assert converged["changed"] is False
+    reads = [c["operation"] for c in emulator.calls() if c["account"] == account_id and c["service"] == "sso-admin"]
+    assert reads.count("ListCustomerManagedPolicyReferencesInPermissionSet") == 1
+    assert reads.count("ListAccountsForProvisionedPermissionSet") == 2
+    # A run naming one of them leaves the other's reference alone.
+    assert run_module("identity_center_permission_set_policy", args(ml_accounts, state="absent"),
+                      emulator=emulator, account_id=account_id)["changed"] is True
+    assert references(sso, instance_arn, permission_set) == [{"Name": guardrails, "Path": PATH}]
 
 
 def test_the_change_moves_wave_by_wave(emulator, account_id, sso, instance_arn, permission_set, ml_accounts):
@@ -197,7 +225,7 @@ def test_refuses_the_permission_set_the_task_runs_as(emulator, account_id, sso, 
                         emulator=emulator, account_id=account_id)
 
     assert result["failed"]
-    assert f"refusing to add the policy to {PERMISSION_SET}, the permission set this task runs as" in result["msg"]
+    assert f"refusing to add the policies to {PERMISSION_SET}, the permission set this task runs as" in result["msg"]
     assert sso_writes(emulator, account_id) == []
 
 
@@ -212,7 +240,8 @@ def test_an_unknown_permission_set_is_named(emulator, account_id, permission_set
 @pytest.mark.parametrize("bad, message", [
     ({"accounts": ["12345"]}, "accounts: '12345' is not a 12-digit account id"),
     ({"permission_set_name": "Data Scientist"}, "permission_set_name: 'Data Scientist' is not"),
-    ({"policy_name": "network perimeter"}, "policy_name: 'network perimeter' is not an IAM policy name"),
+    ({"policy_names": [POLICY, "network perimeter"]}, "policy_names: 'network perimeter' is not an IAM policy name"),
+    ({"policy_names": []}, "policy_names: the list is empty"),
     ({"policy_path": "mlperimeter"}, "policy_path: 'mlperimeter' is not an IAM path"),
     ({"instance_arn": "ssoins-1234"}, "instance_arn: 'ssoins-1234' is not"),
     ({"wait_timeout": 0}, "wait_timeout: 0 must be at least 1"),

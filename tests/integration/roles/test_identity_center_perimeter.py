@@ -283,3 +283,50 @@ def test_a_gate_judges_from_the_reads_of_a_run_that_changed_nothing_and_reads_ag
     assert compares(previewed)[:2] == ["ran", "ran"]
     assert f"M3 FAILED in account {ml_one}: permission set {PERMISSION_SET} does not reference {PATH}{GUARDRAILS}" \
         in one_line(previewed)
+
+
+def test_one_run_for_two_layers_reads_once_and_settles_each_layers_gate(emulator, tmp_path):
+    identity_center, ml_one, ml_two = new_account(), new_account(), new_account()
+    inventory = write_inventory(tmp_path / "hosts.yml", emulator, identity_center, [ml_one, ml_two])
+    network, guardrails = {"identity_center_perimeter_policy_names": [POLICY]}, {
+        "identity_center_perimeter_control_id": "M3", "identity_center_perimeter_policy_names": [GUARDRAILS]}
+    plays = [
+        play("Identity Center: the demo permission set", "identity_center",
+             [include("demo_identities", "identity_center")]),
+        play("ML account: both layers' references in one run, then each layer's gate", "ml", [
+            include("identity_center_perimeter", identity_center_perimeter_policy_names=[POLICY, GUARDRAILS]),
+            include("identity_center_perimeter", "verify", **network),
+            include("identity_center_perimeter", "verify", **guardrails),
+        ]),
+    ]
+    (tmp_path / "together.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
+    for policy in (POLICY, GUARDRAILS):
+        emulator.client("iam", ml_one).create_policy(PolicyName=policy, Path=PATH, PolicyDocument=DOCUMENT)
+    limit = ["--limit", "identity-center,ml-one"]
+
+    first = run_playbook(emulator, str(tmp_path / "together.yml"), inventory=inventory, extra_args=limit)
+    assert first.returncode == 0, first.output
+    center = IdentityCenter(emulator, identity_center)
+    assert sorted(r["Name"] for r in center.references()) == sorted([POLICY, GUARDRAILS])
+    assert center.accounts(PROVISIONED) == [ml_one]
+    assert references(first) == ["changed"]
+    assert compares(first) == ["ran", "ran"]
+
+    emulator.reset_calls()
+    converged = run_playbook(emulator, str(tmp_path / "together.yml"), inventory=inventory, extra_args=limit)
+    assert converged.returncode == 0, converged.output
+    assert references(converged) == ["ok"]
+    assert compares(converged) == ["skipped", "skipped"]
+    for control, policy in (("M1", POLICY), ("M3", GUARDRAILS)):
+        assert f"{control} passed in account {ml_one}: permission sets {PERMISSION_SET} reference {PATH}{policy}" \
+            in one_line(converged)
+    provisioned_reads = [c for c in emulator.calls() if c["operation"] == "ListAccountsForProvisionedPermissionSet"]
+    assert len(provisioned_reads) == 2  # both statuses, once, for the two policies
+
+    # Drift in one layer is a change for the run of both; the gate of the other layer then reads for itself.
+    center.detach(GUARDRAILS)
+    center.provision(ml_one)
+    repaired = run_playbook(emulator, str(tmp_path / "together.yml"), inventory=inventory, extra_args=limit)
+    assert repaired.returncode == 0, repaired.output
+    assert references(repaired) == ["changed"]
+    assert compares(repaired) == ["ran", "ran"]

@@ -4,22 +4,22 @@
 DOCUMENTATION = r"""
 ---
 module: identity_center_permission_set_policy
-short_description: Reference a customer-managed policy from an IAM Identity Center permission set, account by account
+short_description: Reference customer-managed policies from an IAM Identity Center permission set, account by account
 version_added: 0.1.0
 description:
   - Runs in the IAM Identity Center administration account (the organization's management account or its delegated
     administrator).
-  - Adds (or removes) a customer-managed policy reference (name and path) on a permission set found by its name,
+  - Adds (or removes) customer-managed policy references (names and a path) on a permission set found by its name,
     then provisions the permission set to the listed accounts one at a time with C(TargetType=AWS_ACCOUNT) and
-    waits for each to finish. Accounts not listed keep the copy they have until they are provisioned, so a
-    change reaches the organization wave by wave.
-  - An account is provisioned only when the reference changed in this task or its copy is out of date (or, for
+    waits for each to finish. References of policies not named are left as they are. Accounts not listed keep
+    the copy they have until they are provisioned, so a change reaches the organization wave by wave.
+  - An account is provisioned only when a reference changed in this task or its copy is out of date (or, for
     V(present), the permission set was never provisioned there). Provisioning requests of the permission set still
     in progress are waited for first.
-  - The referenced policy must exist in each account before it is provisioned there (create it with
+  - The referenced policies must exist in each account before it is provisioned there (create it with
     M(mlperimeter.aws.iam_perimeter_policy)); Identity Center reports the provisioning as failed otherwise, and
     the module fails naming the account and the reason.
-  - Refuses to add the reference to the permission set the task itself runs as (an C(AWSReservedSSO_<name>_...)
+  - Refuses to add references to the permission set the task itself runs as (an C(AWSReservedSSO_<name>_...)
     role), which would lock out the automation that maintains the perimeter.
 author:
   - mlperimeter maintainers
@@ -33,14 +33,16 @@ options:
       - Name of the permission set.
     type: str
     required: true
-  policy_name:
+  policy_names:
     description:
-      - Name of the customer-managed policy the permission set references.
-    type: str
+      - Names of the customer-managed policies the permission set references. Naming them in one task reads
+        the permission set and provisions it once for all of them.
+    type: list
+    elements: str
     required: true
   policy_path:
     description:
-      - IAM path of that policy.
+      - IAM path of those policies.
     type: str
     default: /mlperimeter/
   accounts:
@@ -51,7 +53,7 @@ options:
     default: []
   state:
     description:
-      - V(present) adds the reference; V(absent) removes it. Either way the listed accounts are brought up to date.
+      - V(present) adds the references; V(absent) removes them. Either way the listed accounts are brought up to date.
     type: str
     choices: [present, absent]
     default: present
@@ -79,15 +81,17 @@ attributes:
       hold a current copy, before and after.
   idempotent:
     support: full
-    description: Nothing is attached or provisioned when the reference is in place and every listed account's copy
-      is current.
+    description: Nothing is attached or provisioned when the references are in place and every listed account's
+      copy is current.
 """
 
 EXAMPLES = r"""
-- name: Reference the network perimeter from the data scientists' permission set, for this wave's accounts
+- name: Reference the perimeter policies from the data scientists' permission set, for this wave's accounts
   mlperimeter.aws.identity_center_permission_set_policy:
     permission_set_name: DataScientist
-    policy_name: mlperimeter-network-perimeter
+    policy_names:
+      - mlperimeter-network-perimeter
+      - mlperimeter-resource-perimeter
     policy_path: /mlperimeter/
     accounts: "{{ groups['wave1'] | map('extract', hostvars, 'aws_account_id') | list }}"
   delegate_to: localhost
@@ -165,8 +169,11 @@ def validate(params):
     if not PERMISSION_SET_NAME.fullmatch(params["permission_set_name"]):
         raise AnsibleSSOAdminError(message=f"permission_set_name: {params['permission_set_name']!r} is not a "
                                    "permission set name")
-    if not iam.POLICY_NAME.fullmatch(params["policy_name"]):
-        raise AnsibleSSOAdminError(message=f"policy_name: {params['policy_name']!r} is not an IAM policy name")
+    if not params["policy_names"]:
+        raise AnsibleSSOAdminError(message="policy_names: the list is empty")
+    for name in params["policy_names"]:
+        if not iam.POLICY_NAME.fullmatch(name or ""):
+            raise AnsibleSSOAdminError(message=f"policy_names: {name!r} is not an IAM policy name")
     if not iam.IAM_PATH.fullmatch(params["policy_path"]):
         raise AnsibleSSOAdminError(message=f"policy_path: {params['policy_path']!r} is not an IAM path "
                                    "(it must begin and end with /)")
@@ -180,7 +187,7 @@ def validate(params):
 def refuse_own_permission_set(caller_arn, name):
     if sso_admin.permission_set_of_reserved_role(iam.caller_role_name(caller_arn)) == name:
         raise AnsibleSSOAdminError(
-            message=f"permission_set_name: refusing to add the policy to {name}, the permission set this task runs "
+            message=f"permission_set_name: refusing to add the policies to {name}, the permission set this task runs "
             f"as ({caller_arn}); the perimeter would lock out the automation that maintains it"
         )
 
@@ -196,16 +203,17 @@ def find_instance_arn(client, instance_arn):
     return instances[0]["InstanceArn"]
 
 
-def ensure_reference(client, *, check_mode, instance_arn, permission_set_arn, references, reference, state):
-    present = sso_admin.reference_key(reference) in {sso_admin.reference_key(r) for r in references}
-    if present == (state == "present"):
-        return False
+def ensure_references(client, *, check_mode, instance_arn, permission_set_arn, references, wanted, state):
+    """Attach (or detach) each wanted reference that is missing (or held); True when any was."""
+    held = {sso_admin.reference_key(r) for r in references}
+    to_change = [r for r in wanted if (sso_admin.reference_key(r) in held) != (state == "present")]
     if not check_mode:
-        if state == "present":
-            sso_admin.attach_policy_reference(client, instance_arn, permission_set_arn, reference)
-        else:
-            sso_admin.detach_policy_reference(client, instance_arn, permission_set_arn, reference)
-    return True
+        for reference in to_change:
+            if state == "present":
+                sso_admin.attach_policy_reference(client, instance_arn, permission_set_arn, reference)
+            else:
+                sso_admin.detach_policy_reference(client, instance_arn, permission_set_arn, reference)
+    return bool(to_change)
 
 
 def accounts_to_provision(accounts, *, state, reference_changed, latest, outdated):
@@ -243,7 +251,7 @@ def do(module):
     params = module.params
     validate(params)
     accounts = list(dict.fromkeys(params["accounts"]))
-    reference = {"Name": params["policy_name"], "Path": params["policy_path"]}
+    wanted = [{"Name": name, "Path": params["policy_path"]} for name in dict.fromkeys(params["policy_names"])]
     client = module.client("sso-admin", retry_decorator=jittered_backoff())
 
     if params["state"] == "present":
@@ -261,9 +269,9 @@ def do(module):
     latest = sso_admin.list_provisioned_accounts(client, instance_arn, arn, sso_admin.PROVISIONED)
     outdated = sso_admin.list_provisioned_accounts(client, instance_arn, arn, sso_admin.NOT_PROVISIONED)
 
-    reference_changed = ensure_reference(client, check_mode=module.check_mode, instance_arn=instance_arn,
-                                         permission_set_arn=arn, references=references, reference=reference,
-                                         state=params["state"])
+    reference_changed = ensure_references(client, check_mode=module.check_mode, instance_arn=instance_arn,
+                                          permission_set_arn=arn, references=references, wanted=wanted,
+                                          state=params["state"])
     targets = accounts_to_provision(accounts, state=params["state"], reference_changed=reference_changed,
                                     latest=latest, outdated=outdated)
     provisioning = ensure_provisioned(client, check_mode=module.check_mode, instance_arn=instance_arn,
@@ -273,8 +281,9 @@ def do(module):
     if not (reference_changed or targets):
         references_after, latest_after, outdated_after = references, latest, outdated
     elif module.check_mode:
-        others = [r for r in references if sso_admin.reference_key(r) != sso_admin.reference_key(reference)]
-        references_after = others + [reference] if params["state"] == "present" else others
+        wanted_keys = {sso_admin.reference_key(r) for r in wanted}
+        others = [r for r in references if sso_admin.reference_key(r) not in wanted_keys]
+        references_after = others + wanted if params["state"] == "present" else others
         everyone = sorted(set(latest) | set(outdated) | set(targets))
         stale = set(everyone) - set(targets) if reference_changed else set(outdated) - set(targets)
         latest_after, outdated_after = sorted(set(everyone) - stale), sorted(stale)
@@ -303,7 +312,7 @@ def main():
     argument_spec = dict(
         instance_arn=dict(type="str"),
         permission_set_name=dict(type="str", required=True),
-        policy_name=dict(type="str", required=True),
+        policy_names=dict(type="list", elements="str", required=True),
         policy_path=dict(type="str", default="/mlperimeter/"),
         accounts=dict(type="list", elements="str", default=[]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
