@@ -180,7 +180,6 @@ from ansible_collections.mlperimeter.aws.plugins.module_utils.ec2_network import
     add_tags,
     ec2_calls,
     ipv4_network_problem,
-    merged_tag_list,
     missing_tags,
     string_tags,
     tag_specifications,
@@ -372,7 +371,7 @@ def do(module):
         changed = bool(tags_to_add)
         if tags_to_add and not module.check_mode:
             add_tags(client, group_id, tags_to_add)
-        after_tags = tags_of({"Tags": merged_tag_list(group, tags)})
+        after_tags = dict(tags_of(group), **tags)
 
     for option, (_, direction) in DIRECTIONS.items():
         rules_changed = ensure_rules(client, check_mode=module.check_mode or group_id is None, group_id=group_id,
