@@ -258,7 +258,8 @@ def test_a_gate_judges_from_the_reads_of_a_run_that_changed_nothing_and_reads_ag
     for control, policy in (("M1", POLICY), ("M3", GUARDRAILS)):
         assert f"{control} passed in account {ml_one}: permission sets {PERMISSION_SET} reference {PATH}{policy}" \
             in one_line(converged)
-    provisioned_reads = [c for c in emulator.calls() if c["operation"] == "ListAccountsForProvisionedPermissionSet"]
+    provisioned_reads = [c for c in emulator.calls() if c["account"] == identity_center
+                        and c["operation"] == "ListAccountsForProvisionedPermissionSet"]
     assert len(provisioned_reads) == 2 * 3  # both statuses, read by the two main runs and the third gate
 
     # The guardrails' reference is removed by hand and this account's copy provisioned again without it: the
@@ -320,7 +321,8 @@ def test_one_run_for_two_layers_reads_once_and_settles_each_layers_gate(emulator
     for control, policy in (("M1", POLICY), ("M3", GUARDRAILS)):
         assert f"{control} passed in account {ml_one}: permission sets {PERMISSION_SET} reference {PATH}{policy}" \
             in one_line(converged)
-    provisioned_reads = [c for c in emulator.calls() if c["operation"] == "ListAccountsForProvisionedPermissionSet"]
+    provisioned_reads = [c for c in emulator.calls() if c["account"] == identity_center
+                        and c["operation"] == "ListAccountsForProvisionedPermissionSet"]
     assert len(provisioned_reads) == 2  # both statuses, once, for the two policies
 
     # Drift in one layer is a change for the run of both; the gate of the other layer then reads for itself.
