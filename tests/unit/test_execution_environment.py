@@ -1,5 +1,5 @@
 """execution-environment.yml is an ansible-builder 3 definition whose contents match what the repository pins and
-tests: ansible-core and the AWS SDK from requirements.txt, amazon.aws and community.aws as installed in .venv, and
+tests: ansible-core and the AWS SDK from requirements.txt, amazon.aws as installed in .venv, and
 this collection from its source, which names its own Python needs in meta/execution-environment.yml."""
 
 import json
@@ -105,7 +105,7 @@ def test_python_dependencies_are_the_aws_sdk_as_pinned_in_requirements():
 def test_collections_are_the_versions_the_tests_run_and_this_collection_from_source():
     collections = DEFINITION["dependencies"]["galaxy"]["collections"]
     from_galaxy = {c["name"]: c["version"] for c in collections if "type" not in c}
-    assert from_galaxy == {name: installed_collection_version(name) for name in ("amazon.aws", "community.aws")}
+    assert from_galaxy == {name: installed_collection_version(name) for name in ("amazon.aws",)}
     (local,) = [c for c in collections if c.get("type") == "dir"]
     (copied,) = [f for f in DEFINITION["additional_build_files"] if Path(local["name"]).name == f["dest"]]
     # The galaxy stage copies the build context's _build/ to /build.
