@@ -135,6 +135,9 @@ def test_a_converged_run_changes_nothing_and_writes_nothing(emulator, inventory,
     for host in ("ml-a", "ml-b"):
         assert re.search(rf"M3 passes in account {accounts[host]}: domain mlperimeter-studio \(d-\w+\) is InService",
                          " ".join(run.output.split()))
+    # So does the M1 gate at the end of M3, from M1's reads: the VPC's ways out are read once, by M1's run.
+    calls = calls_since(emulator, start, set(accounts.values()))
+    assert {host: _ways_out_reads(calls, accounts[host]) for host in ("ml-a", "ml-b")} == {"ml-a": 1, "ml-b": 1}
     # Each ML account's deploy role is assumed once for the whole run: its M1, M2 and M3 plays share the session.
     for host in ("ml-a", "ml-b"):
         role = f"arn:aws:iam::{accounts[host]}:role/mlperimeter-deploy"
@@ -174,6 +177,31 @@ def test_check_mode_reports_a_hand_made_drift_and_writes_nothing(emulator, inven
     rows = summary(run.output)
     assert rows["ml-a"] == ("wave1_canary", "M3 verified")
     assert rows["ml-b"][1].startswith("M2 failed in ") and rows["ml-b"][1].endswith("(M1 verified)")
+
+
+def test_the_closing_m1_gate_reads_the_vpc_again_only_where_m3_changed_something(emulator, inventory, accounts):
+    # ml-a: an interface endpoint opened by hand, which M3 puts back. ml-b: the DNS Firewall drift the test above
+    # left, which M2 puts back; M2 writes nothing the M1 gate judges.
+    ec2 = emulator.client("ec2", accounts["ml-a"], region=REGION)
+    endpoint = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-endpoint-type", "Values": ["Interface"]},
+                                                   {"Name": "tag:mlperimeter:control", "Values": ["M3"]}])[
+        "VpcEndpoints"][0]
+    open_to_all = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint["VpcEndpointId"], PolicyDocument=json.dumps(open_to_all))
+
+    start = time.time()
+    run = run_playbook(emulator, "site.yml", inventory=inventory)
+    assert run.returncode == 0, run.output[-6000:]
+    (repaired,) = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])["VpcEndpoints"]
+    assert json.loads(repaired["PolicyDocument"]) != open_to_all
+    calls = calls_since(emulator, start, set(accounts.values()))
+    assert {host: _ways_out_reads(calls, accounts[host]) for host in ("ml-a", "ml-b")} == {"ml-a": 2, "ml-b": 1}
+    for host in ("ml-a", "ml-b"):
+        assert len(re.findall(rf"M1 passed in account {accounts[host]} \(VPC vpc-", " ".join(run.output.split()))) == 2
+
+
+def _ways_out_reads(calls, account):
+    return len([c for c in calls if c["account"] == account and c["operation"] == "DescribeInternetGateways"])
 
 
 def _refusal(emulator, directory, waves, perimeter_waves=None):
